@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const TINY_BERT = path.join(FIXTURES, 'models', 'tiny-bert-qa');
+export const TINY_ROBERTA = path.join(FIXTURES, 'models', 'tiny-roberta-qa');
+
+export function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+/** Python offsets count code points; JS strings count UTF-16 code units. */
+export function codePointToUtf16(text: string): number[] {
+  const map: number[] = [];
+  let i = 0;
+  for (const ch of text) {
+    map.push(i);
+    i += ch.length;
+  }
+  map.push(i);
+  return map;
+}
