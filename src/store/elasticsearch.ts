@@ -1,0 +1,438 @@
+/**
+ * The Elasticsearch DocumentStore: passages in one index (BM25 over `text`), document records in another, both
+ * behind aliases (design and failure behaviour: docs/elasticsearch.md).
+ *
+ * Atomic visibility without transactions. Elasticsearch has no multi-document transaction, so the documents index
+ * is a commit log keyed by document *name*: the record under sha256(name) says which document id currently owns
+ * that name, and how many passages it has. A passage is visible only when
+ *
+ *     record(name of the passage).id === passage.docId  &&  passage.seq < record.passageCount
+ *
+ * A write puts all passages in first (invisible: no record points at them), refreshes, and then commits with one
+ * single-document index of the record. A replacement under the same name is that same single write, so readers
+ * switch from the old document to the new one at once, never seeing both or half of either; the old passages are
+ * deleted afterwards. A crash before the commit leaves invisible passages that a rewrite of the same content
+ * overwrites (same ids); a crash after it leaves invisible leftovers of the old version, deleted by the next write
+ * or delete of that document. Search checks visibility with one realtime multi-get of the records of its hits.
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { Config } from '../config.js';
+import type { DocumentRecord, Passage } from '../documents/document.js';
+import { DEFAULT_RETRY, bulkWrite, type BulkOperation, type BulkOptions, type RetryPolicy } from './elasticsearch/bulk.js';
+import { createClient, errorType, toStoreError, type ConnectionOptions } from './elasticsearch/client.js';
+import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './elasticsearch/indices.js';
+import { documentKey, indexNames, type IndexNames } from './elasticsearch/mappings.js';
+import { MAX_RESULT_WINDOW, checkTopK, checkWrite, searchQuery } from './elasticsearch/query.js';
+import {
+  toDocument,
+  toDocumentSource,
+  toPassage,
+  toPassageSource,
+  type DocumentSource,
+  type PassageSource,
+} from './elasticsearch/records.js';
+import { queryTerms } from './query.js';
+import type { DocumentStore, ListOptions, SearchHit, SearchOptions, StoreCounts, WriteResult } from './store.js';
+
+export { BulkWriteError } from './elasticsearch/bulk.js';
+
+export interface ElasticsearchStoreOptions extends Omit<ConnectionOptions, 'timeoutMs'> {
+  /** Prefix of the aliases, indices and templates (`<index>-passages`, `<index>-documents`). Default 'docqa'. */
+  index?: string;
+  timeoutMs?: number;
+  /** Analyzer of the passage text: 'standard' (default), or e.g. 'english' where analysis-common is installed. */
+  analyzer?: string;
+  /** Bulk operations per request (default 500) and approximate bytes per request (default 5 MB). */
+  bulkBatchSize?: number;
+  bulkMaxBytes?: number;
+  /** Retries of bulk requests and items answered 429 or 5xx. */
+  retry?: RetryPolicy;
+}
+
+interface RecordHit {
+  record: DocumentSource;
+  seqNo: number;
+  primaryTerm: number;
+}
+
+/** How many times a commit is retried when another writer changed the same name in between. */
+const COMMIT_ATTEMPTS = 5;
+/** Page size of scans (passages of a document, document lists, deletions). */
+const SCAN_PAGE = 1000;
+
+export class ElasticsearchStore implements DocumentStore {
+  readonly kind = 'elasticsearch' as const;
+  readonly url: string;
+  readonly prefix: string;
+  readonly analyzer: string;
+  private readonly client: Client;
+  private readonly names: IndexNames;
+  private readonly bulk: BulkOptions;
+  private ready: Promise<void> | null = null;
+
+  constructor(options: ElasticsearchStoreOptions) {
+    this.url = options.url;
+    this.prefix = options.index ?? 'docqa';
+    this.analyzer = options.analyzer ?? 'standard';
+    this.client = createClient({ ...options, timeoutMs: options.timeoutMs ?? 30_000 });
+    this.names = indexNames(this.prefix);
+    this.bulk = {
+      batchSize: options.bulkBatchSize ?? 500,
+      maxBatchBytes: options.bulkMaxBytes ?? 5 * 1024 * 1024,
+      retry: options.retry ?? DEFAULT_RETRY,
+      url: this.url,
+      requireAlias: true,
+    };
+  }
+
+  static fromConfig(config: Config): ElasticsearchStore {
+    return new ElasticsearchStore({
+      url: config.esUrl,
+      index: config.esIndex,
+      apiKey: config.esApiKey,
+      username: config.esUsername,
+      password: config.esPassword,
+      caFile: config.esCaFile,
+      timeoutMs: config.esTimeoutMs,
+      analyzer: config.esAnalyzer,
+    });
+  }
+
+  /** The aliases the store reads and writes through. */
+  get aliases(): { passages: string; documents: string } {
+    return { passages: this.names.passagesAlias, documents: this.names.documentsAlias };
+  }
+
+  async init(): Promise<void> {
+    this.ready = null;
+    await this.ensureReady();
+  }
+
+  /** Runs the index set-up once; again after a failure, or after the indices vanished (server wiped). */
+  private ensureReady(): Promise<void> {
+    if (!this.ready) {
+      this.ready = ensureIndices(this.client, this.prefix, this.analyzer, this.url).then(() => undefined);
+      this.ready.catch(() => {
+        this.ready = null;
+      });
+    }
+    return this.ready;
+  }
+
+  /** Runs one store operation: set-up first, errors mapped to docqa errors. */
+  private async op<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    await this.ensureReady();
+    try {
+      return await fn();
+    } catch (err) {
+      if (errorType(err) === 'index_not_found_exception') this.ready = null;
+      throw toStoreError(err, action, this.url);
+    }
+  }
+
+  async writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult> {
+    const sorted = checkWrite(doc, passages);
+    return this.op(`write document ${doc.name}`, async () => {
+      if (await this.recordById(doc.id)) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
+      await this.writePassages(doc, sorted);
+      const outcome = await this.commit(doc, sorted.length);
+      if (outcome.status === 'unchanged') return outcome;
+      for (const old of outcome.replacedIds) await this.deletePassagesOf(old);
+      return outcome;
+    });
+  }
+
+  /** Step 1 of a write: passages in, stale leftovers of an earlier interrupted write of this id out, refresh. */
+  private async writePassages(doc: DocumentRecord, passages: Passage[]): Promise<void> {
+    const ops: BulkOperation[] = passages.map((p) => ({
+      action: 'index',
+      id: p.id,
+      document: toPassageSource(p, doc),
+    }));
+    await bulkWrite(this.client, this.names.passagesAlias, ops, this.bulk);
+    await this.refreshPassages();
+    await this.deletePassagesWhere({
+      bool: { filter: [{ term: { docId: doc.id } }, { range: { seq: { gte: passages.length } } }] },
+    });
+  }
+
+  /**
+   * Step 2: the record under the document's name, written in one request with optimistic concurrency control
+   * against the record read just before (so two writers of the same name cannot both think they replaced it).
+   */
+  private async commit(doc: DocumentRecord, passageCount: number): Promise<WriteResult> {
+    const key = documentKey(doc.name);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.recordByKey(key);
+      if (current?.record.id === doc.id) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
+      try {
+        await this.client.index({
+          index: this.names.documentsAlias,
+          id: key,
+          document: toDocumentSource(doc, passageCount),
+          require_alias: true,
+          refresh: true,
+          ...(current ? { if_seq_no: current.seqNo, if_primary_term: current.primaryTerm } : { op_type: 'create' }),
+        });
+      } catch (err) {
+        if (errorType(err) === 'version_conflict_engine_exception' && attempt < COMMIT_ATTEMPTS) continue;
+        throw err;
+      }
+      return current
+        ? { status: 'replaced', documentId: doc.id, replacedIds: [current.record.id] }
+        : { status: 'created', documentId: doc.id, replacedIds: [] };
+    }
+  }
+
+  async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
+    const topK = checkTopK(options.topK);
+    const terms = queryTerms(query);
+    const body = searchQuery(terms, options.filters);
+    if (terms.length === 0) return [];
+    return this.op('search', async () => {
+      const hits: SearchHit[] = [];
+      const records = new Map<string, DocumentSource | null>();
+      // Over-fetch a little: hits of uncommitted or replaced documents are dropped below.
+      const size = Math.min(MAX_RESULT_WINDOW, topK + 10);
+      for (let from = 0; hits.length < topK && from < MAX_RESULT_WINDOW; from += size) {
+        const res = await this.client.search<PassageSource>({
+          index: this.names.passagesAlias,
+          from,
+          size: Math.min(size, MAX_RESULT_WINDOW - from),
+          query: body,
+          sort: [{ _score: { order: 'desc' } }, { id: { order: 'asc' } }],
+          track_scores: true,
+          track_total_hits: false,
+        });
+        const page = res.hits.hits;
+        await this.loadRecords(
+          page.map((h) => h._source!.name),
+          records,
+        );
+        for (const h of page) {
+          const source = h._source!;
+          const record = records.get(source.name);
+          if (!record || record.id !== source.docId || source.seq >= record.passageCount) continue;
+          hits.push({
+            passage: toPassage(source),
+            score: h._score ?? 0,
+            document: { id: record.id, name: record.name, meta: record.meta ?? {} },
+          });
+          if (hits.length === topK) break;
+        }
+        if (page.length < size) break;
+      }
+      return hits;
+    });
+  }
+
+  /** Realtime multi-get of the records of the given names into `into` (null where a name has none). */
+  private async loadRecords(names: string[], into: Map<string, DocumentSource | null>): Promise<void> {
+    const missing = [...new Set(names)].filter((n) => !into.has(n));
+    if (missing.length === 0) return;
+    const res = await this.client.mget<DocumentSource>({
+      index: this.names.documentsAlias,
+      ids: missing.map(documentKey),
+    });
+    missing.forEach((name, i) => {
+      const doc = res.docs[i] as estypes.GetGetResult<DocumentSource>;
+      into.set(name, doc.found && doc._source ? doc._source : null);
+    });
+  }
+
+  async getDocument(id: string): Promise<DocumentRecord | null> {
+    return this.op('get document', async () => {
+      const hit = await this.recordById(id);
+      return hit ? toDocument(hit.record) : null;
+    });
+  }
+
+  async findDocumentByName(name: string): Promise<DocumentRecord | null> {
+    return this.op('find document by name', async () => {
+      const hit = await this.recordByKey(documentKey(name));
+      return hit && hit.record.name === name ? toDocument(hit.record) : null;
+    });
+  }
+
+  async listDocuments(options: ListOptions = {}): Promise<DocumentRecord[]> {
+    const offset = Math.max(0, options.offset ?? 0);
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    return this.op('list documents', async () => {
+      const out: DocumentRecord[] = [];
+      let skipped = 0;
+      await this.scan<DocumentSource>(this.names.documentsAlias, { match_all: {} }, [{ name: 'asc' }], (hits) => {
+        for (const h of hits) {
+          if (skipped < offset) {
+            skipped++;
+            continue;
+          }
+          if (out.length >= limit) return false;
+          out.push(toDocument(h._source!));
+        }
+        return out.length < limit;
+      });
+      return out;
+    });
+  }
+
+  async getPassages(docId: string): Promise<Passage[]> {
+    return this.op('get passages', async () => {
+      const hit = await this.recordById(docId);
+      if (!hit) return [];
+      const out: Passage[] = [];
+      const visible = {
+        bool: { filter: [{ term: { docId } }, { range: { seq: { lt: hit.record.passageCount } } }] },
+      };
+      await this.scan<PassageSource>(this.names.passagesAlias, visible, [{ seq: 'asc' }], (hits) => {
+        for (const h of hits) out.push(toPassage(h._source!));
+        return true;
+      });
+      return out;
+    });
+  }
+
+  async deleteDocument(id: string): Promise<boolean> {
+    return this.op('delete document', async () => {
+      for (let attempt = 1; ; attempt++) {
+        const hit = await this.recordById(id);
+        if (!hit) return false;
+        try {
+          await this.client.delete({
+            index: this.names.documentsAlias,
+            id: documentKey(hit.record.name),
+            if_seq_no: hit.seqNo,
+            if_primary_term: hit.primaryTerm,
+            refresh: true,
+          });
+        } catch (err) {
+          if (errorType(err) === 'version_conflict_engine_exception' && attempt < COMMIT_ATTEMPTS) continue;
+          if ((err as { statusCode?: number }).statusCode === 404) return false;
+          throw err;
+        }
+        await this.deletePassagesOf(id);
+        return true;
+      }
+    });
+  }
+
+  async counts(): Promise<StoreCounts> {
+    return this.op('count', async () => {
+      const res = await this.client.search({
+        index: this.names.documentsAlias,
+        size: 0,
+        track_total_hits: true,
+        aggs: { passages: { sum: { field: 'passageCount' } } },
+      });
+      const total = res.hits.total;
+      const documents = typeof total === 'number' ? total : (total?.value ?? 0);
+      const sum = res.aggregations?.passages as estypes.AggregationsSumAggregate | undefined;
+      return { documents, passages: Math.round(sum?.value ?? 0) };
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return await this.client.indices.existsAlias(
+        { name: this.names.documentsAlias },
+        { requestTimeout: 5_000, maxRetries: 0 },
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** Rebuilds the passage index with the configured analyzer and swaps the alias (see indices.ts). */
+  async rebuildPassages(): Promise<RebuildResult> {
+    try {
+      return await rebuildPassages(this.client, this.prefix, this.analyzer, this.bulk);
+    } catch (err) {
+      throw toStoreError(err, 'rebuild passages', this.url);
+    }
+  }
+
+  /** Deletes this store's indices and templates. For tests and resets; the data is gone. */
+  async drop(): Promise<void> {
+    this.ready = null;
+    await dropIndices(this.client, this.prefix, this.url);
+  }
+
+  // --- helpers -------------------------------------------------------------------------------------------------
+
+  private async recordByKey(key: string): Promise<RecordHit | null> {
+    const res = await this.client.get<DocumentSource>(
+      { index: this.names.documentsAlias, id: key },
+      { ignore: [404] },
+    );
+    if (!res.found || !res._source) return null;
+    return { record: res._source, seqNo: res._seq_no!, primaryTerm: res._primary_term! };
+  }
+
+  private async recordById(id: string): Promise<RecordHit | null> {
+    const res = await this.client.search<DocumentSource>({
+      index: this.names.documentsAlias,
+      size: 1,
+      query: { term: { id } },
+      seq_no_primary_term: true,
+    });
+    const hit = res.hits.hits[0];
+    if (!hit?._source) return null;
+    return { record: hit._source, seqNo: hit._seq_no!, primaryTerm: hit._primary_term! };
+  }
+
+  /** Pages through every hit of a query in `sort` order (search_after); `onPage` returns false to stop. */
+  private async scan<T>(
+    index: string,
+    query: estypes.QueryDslQueryContainer,
+    sort: estypes.Sort,
+    onPage: (hits: estypes.SearchHit<T>[]) => boolean,
+  ): Promise<void> {
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const res = await this.client.search<T>({
+        index,
+        size: SCAN_PAGE,
+        query,
+        sort: [...(Array.isArray(sort) ? sort : [sort]), { _doc: 'asc' }] as estypes.Sort,
+        track_total_hits: false,
+        ...(after ? { search_after: after } : {}),
+      });
+      const hits = res.hits.hits;
+      if (hits.length === 0 || !onPage(hits) || hits.length < SCAN_PAGE) return;
+      after = hits[hits.length - 1]!.sort;
+    }
+  }
+
+  private async refreshPassages(): Promise<void> {
+    await this.client.indices.refresh({ index: this.names.passagesAlias });
+  }
+
+  private async deletePassagesOf(docId: string): Promise<void> {
+    await this.deletePassagesWhere({ term: { docId } });
+  }
+
+  /** Deletes every passage a query matches (the test distribution has no delete-by-query), then refreshes. */
+  private async deletePassagesWhere(query: estypes.QueryDslQueryContainer): Promise<void> {
+    for (;;) {
+      const res = await this.client.search({
+        index: this.names.passagesAlias,
+        size: SCAN_PAGE,
+        query,
+        _source: false,
+        track_total_hits: false,
+      });
+      const ids = res.hits.hits.map((h) => h._id!);
+      if (ids.length === 0) return;
+      await bulkWrite(
+        this.client,
+        this.names.passagesAlias,
+        ids.map((id) => ({ action: 'delete', id })),
+        this.bulk,
+      );
+      await this.refreshPassages();
+    }
+  }
+}
