@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** The package root (where package.json, models/ and corpus/ live), wherever the process was started from. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'minilm-l6-squad');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0));
+
+/**
+ * Every setting, its environment variable and its default. The environment variable of `fooBar` is
+ * `DOCQA_FOO_BAR`. This is the one place settings are declared and validated.
+ */
+const schema = z.object({
+  dataDir: z.string().min(1).default('./data'),
+  store: z.enum(['sqlite', 'elasticsearch']).default('sqlite'),
+  modelDir: z.string().min(1).default(DEFAULT_MODEL_DIR),
+  /** The ONNX file inside modelDir (the default model ships model.onnx = int8 and model.fp32.onnx). */
+  modelFile: z.string().min(1).default('model.onnx'),
+  port: int(0, 65535).default(8080),
+  host: z.string().min(1).default('127.0.0.1'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Elasticsearch
+  esUrl: z.string().url().default('http://127.0.0.1:9200'),
+  esIndex: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, _ and -').default('docqa'),
+  esApiKey: z.string().optional(),
+  esUsername: z.string().optional(),
+  esPassword: z.string().optional(),
+  esCaFile: z.string().optional(),
+  esTimeoutMs: int(100, 600_000).default(30_000),
+  esAnalyzer: z.string().min(1).default('standard'),
+
+  // Retrieval and reading
+  retrieverTopK: int(1, 1000).default(10),
+  answerTopK: int(1, 100).default(3),
+  maxSeqLength: int(32, 4096).default(384),
+  docStride: int(0, 4096).default(128),
+  maxQuestionLength: int(4, 512).default(64),
+  maxAnswerLength: int(1, 512).default(15),
+  /** An answer is withheld ("no answer") when the no-answer score is at or above this (0..1). */
+  noAnswerThreshold: num(0, 1).optional(),
+  readerBatchSize: int(1, 1024).default(16),
+  threads: int(0, 256).default(0),
+  executionProvider: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
+
+  // Ingestion
+  passageWords: int(10, 2000).default(150),
+  passageOverlap: int(0, 1000).default(30),
+  maxFileBytes: int(1, 2 ** 40).default(50 * 1024 * 1024),
+  fileTimeoutMs: int(100, 3_600_000).default(60_000),
+  ingestConcurrency: int(1, 64).default(2),
+
+  // HTTP
+  apiKeys: list.default([]),
+  maxUploadBytes: int(1, 2 ** 40).default(50 * 1024 * 1024),
+  /** Serve the ingest/delete routes without a key even when apiKeys is set (for demos). */
+  openWrite: bool.default(false),
+});
+
+export type Config = z.infer<typeof schema>;
+export type ConfigInput = Partial<{ [K in keyof Config]: unknown }>;
+
+const KEYS = Object.keys(schema.shape) as (keyof Config)[];
+
+export function envName(key: string): string {
+  return 'DOCQA_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+const ENV_TO_KEY = new Map(KEYS.map((k) => [envName(k), k]));
+
+/**
+ * Builds the config from the environment (DOCQA_*) and explicit overrides (CLI flags win). Unknown DOCQA_
+ * variables and invalid values throw a ConfigError that names the setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('DOCQA_') || value === undefined) continue;
+    const key = ENV_TO_KEY.get(name);
+    if (!key) {
+      throw new ConfigError(`unknown setting ${name} (known: ${[...ENV_TO_KEY.keys()].join(', ')})`);
+    }
+    if (value !== '') raw[key] = value;
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!ENV_TO_KEY.has(envName(key))) throw new ConfigError(`unknown setting ${key}`);
+    raw[key] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    throw new ConfigError(`invalid setting ${envName(key)} (${key}): ${issue.message}`);
+  }
+  const config = parsed.data;
+  if (config.passageOverlap >= config.passageWords) {
+    throw new ConfigError(
+      `invalid setting DOCQA_PASSAGE_OVERLAP (passageOverlap): must be smaller than DOCQA_PASSAGE_WORDS (${config.passageWords})`,
+    );
+  }
+  return config;
+}

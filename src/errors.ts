@@ -1,0 +1,81 @@
+/**
+ * The typed errors of docqa. They are mapped to HTTP statuses in src/api/errors.ts and to CLI exit codes in
+ * src/cli/exit.ts, nowhere else.
+ */
+export type ErrorCode =
+  | 'bad_input'
+  | 'not_found'
+  | 'unavailable'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'config'
+  | 'internal';
+
+export class DocqaError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The caller gave something invalid (a field, a file); `field` names it when there is one. */
+export class BadInputError extends DocqaError {
+  constructor(message: string, readonly field?: string, details?: Record<string, unknown>) {
+    super('bad_input', message, { ...(field ? { field } : {}), ...details });
+  }
+}
+
+export class NotFoundError extends DocqaError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+
+/** A dependency (store, model) cannot be reached or is not ready. */
+export class UnavailableError extends DocqaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('unavailable', message, undefined, options);
+  }
+}
+
+export class UnauthorizedError extends DocqaError {
+  constructor(message = 'missing or invalid API key') {
+    super('unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends DocqaError {
+  constructor(message = 'this API key may not do that') {
+    super('forbidden', message);
+  }
+}
+
+export class TooLargeError extends DocqaError {
+  constructor(message: string, readonly limitBytes?: number) {
+    super('too_large', message, limitBytes ? { limitBytes } : undefined);
+  }
+}
+
+export class UnsupportedMediaTypeError extends DocqaError {
+  constructor(message: string) {
+    super('unsupported_media_type', message);
+  }
+}
+
+/** An invalid setting; the message names the setting. */
+export class ConfigError extends DocqaError {
+  constructor(message: string) {
+    super('config', message);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

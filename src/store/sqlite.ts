@@ -1,0 +1,281 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { DocumentMeta, DocumentRecord, Passage } from '../documents/document.js';
+import { BadInputError, UnavailableError, errorMessage } from '../errors.js';
+import { queryTerms } from './query.js';
+import type {
+  DocumentStore,
+  ListOptions,
+  SearchFilters,
+  SearchHit,
+  SearchOptions,
+  StoreCounts,
+  WriteResult,
+} from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  meta TEXT NOT NULL DEFAULT '{}',
+  page_count INTEGER NOT NULL,
+  passage_count INTEGER NOT NULL,
+  char_count INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passages (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  char_start INTEGER NOT NULL,
+  char_end INTEGER NOT NULL,
+  page INTEGER,
+  heading TEXT
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+  text, content='passages', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS passages_ai AFTER INSERT ON passages BEGIN
+  INSERT INTO passages_fts(rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS passages_ad AFTER DELETE ON passages BEGIN
+  INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+`;
+
+interface DocumentRow {
+  id: string;
+  name: string;
+  meta: string;
+  page_count: number;
+  passage_count: number;
+  char_count: number;
+  created_at: string;
+}
+
+interface PassageRow {
+  id: string;
+  doc_id: string;
+  seq: number;
+  text: string;
+  char_start: number;
+  char_end: number;
+  page: number | null;
+  heading: string | null;
+}
+
+function toDocument(row: DocumentRow): DocumentRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    meta: JSON.parse(row.meta) as DocumentMeta,
+    pageCount: row.page_count,
+    passageCount: row.passage_count,
+    charCount: row.char_count,
+    createdAt: row.created_at,
+  };
+}
+
+function toPassage(row: PassageRow): Passage {
+  const passage: Passage = {
+    id: row.id,
+    docId: row.doc_id,
+    text: row.text,
+    charStart: row.char_start,
+    charEnd: row.char_end,
+    page: row.page,
+    seq: row.seq,
+  };
+  if (row.heading !== null) passage.heading = row.heading;
+  return passage;
+}
+
+export function validateWrite(doc: DocumentRecord, passages: Passage[]): void {
+  for (const p of passages) {
+    if (p.docId !== doc.id) {
+      throw new BadInputError(`passage ${p.id} belongs to ${p.docId}, not to document ${doc.id}`, 'passages');
+    }
+  }
+  for (const [key, value] of Object.entries(doc.meta)) {
+    if (typeof value !== 'string') throw new BadInputError(`meta.${key} must be a string`, `meta.${key}`);
+  }
+}
+
+/**
+ * The embedded store: one SQLite file with an FTS5 index over passage text, ranked with FTS5's bm25().
+ * Each document is written in one transaction, so a crash leaves either all of it or none.
+ */
+export class SqliteStore implements DocumentStore {
+  readonly kind = 'sqlite' as const;
+  private db: Database.Database | null = null;
+
+  /** `file` is a path, or ':memory:'. */
+  constructor(private readonly file: string) {}
+
+  static inDataDir(dataDir: string): SqliteStore {
+    return new SqliteStore(path.join(dataDir, 'docqa.sqlite'));
+  }
+
+  async init(): Promise<void> {
+    this.open();
+  }
+
+  private open(): Database.Database {
+    if (this.db) return this.db;
+    try {
+      if (this.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+      const db = new Database(this.file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      this.db = db;
+      return db;
+    } catch (err) {
+      throw new UnavailableError(`cannot open the SQLite store at ${this.file}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  async writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult> {
+    validateWrite(doc, passages);
+    const db = this.open();
+    const write = db.transaction((): WriteResult => {
+      const existing = db.prepare('SELECT id FROM documents WHERE id = ?').get(doc.id) as { id: string } | undefined;
+      if (existing) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
+      const sameName = db.prepare('SELECT id FROM documents WHERE name = ?').all(doc.name) as { id: string }[];
+      const del = db.prepare('DELETE FROM documents WHERE id = ?');
+      for (const old of sameName) del.run(old.id);
+      db.prepare(
+        `INSERT INTO documents (id, name, meta, page_count, passage_count, char_count, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        doc.id,
+        doc.name,
+        JSON.stringify(doc.meta),
+        doc.pageCount,
+        passages.length,
+        doc.charCount,
+        doc.createdAt,
+      );
+      const insert = db.prepare(
+        `INSERT INTO passages (id, doc_id, seq, text, char_start, char_end, page, heading)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const p of passages) {
+        insert.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page, p.heading ?? null);
+      }
+      return {
+        status: sameName.length > 0 ? 'replaced' : 'created',
+        documentId: doc.id,
+        replacedIds: sameName.map((r) => r.id),
+      };
+    });
+    return write.immediate();
+  }
+
+  async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
+    const db = this.open();
+    const terms = queryTerms(query);
+    if (terms.length === 0) return [];
+    const match = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+    const { clause, params } = filterClause(options.filters);
+    const rows = db
+      .prepare(
+        `SELECT p.id, p.doc_id, p.seq, p.text, p.char_start, p.char_end, p.page, p.heading,
+                d.name AS doc_name, d.meta AS doc_meta, bm25(passages_fts) AS rank
+         FROM passages_fts
+         JOIN passages p ON p.rowid = passages_fts.rowid
+         JOIN documents d ON d.id = p.doc_id
+         WHERE passages_fts MATCH ? ${clause}
+         ORDER BY rank, p.id
+         LIMIT ?`,
+      )
+      .all(match, ...params, options.topK) as (PassageRow & { doc_name: string; doc_meta: string; rank: number })[];
+    return rows.map((row) => ({
+      passage: toPassage(row),
+      score: -row.rank,
+      document: { id: row.doc_id, name: row.doc_name, meta: JSON.parse(row.doc_meta) as DocumentMeta },
+    }));
+  }
+
+  async getDocument(id: string): Promise<DocumentRecord | null> {
+    const row = this.open().prepare('SELECT * FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
+    return row ? toDocument(row) : null;
+  }
+
+  async findDocumentByName(name: string): Promise<DocumentRecord | null> {
+    const row = this.open().prepare('SELECT * FROM documents WHERE name = ?').get(name) as DocumentRow | undefined;
+    return row ? toDocument(row) : null;
+  }
+
+  async listDocuments(options: ListOptions = {}): Promise<DocumentRecord[]> {
+    const rows = this.open()
+      .prepare('SELECT * FROM documents ORDER BY name LIMIT ? OFFSET ?')
+      .all(options.limit ?? -1, options.offset ?? 0) as DocumentRow[];
+    return rows.map(toDocument);
+  }
+
+  async getPassages(docId: string): Promise<Passage[]> {
+    const rows = this.open()
+      .prepare('SELECT * FROM passages WHERE doc_id = ? ORDER BY seq')
+      .all(docId) as PassageRow[];
+    return rows.map(toPassage);
+  }
+
+  async deleteDocument(id: string): Promise<boolean> {
+    const result = this.open().prepare('DELETE FROM documents WHERE id = ?').run(id);
+    return result.changes > 0;
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const db = this.open();
+    const documents = (db.prepare('SELECT count(*) AS n FROM documents').get() as { n: number }).n;
+    const passages = (db.prepare('SELECT count(*) AS n FROM passages').get() as { n: number }).n;
+    return { documents, passages };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      this.open().prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = null;
+  }
+}
+
+function filterClause(filters: SearchFilters | undefined): { clause: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const inList = (column: string, values: string[]) => {
+    parts.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  if (filters?.docIds) {
+    if (filters.docIds.length === 0) parts.push('0');
+    else inList('p.doc_id', filters.docIds);
+  }
+  if (filters?.names) {
+    if (filters.names.length === 0) parts.push('0');
+    else inList('d.name', filters.names);
+  }
+  for (const [key, values] of Object.entries(filters?.meta ?? {})) {
+    if (values.length === 0) {
+      parts.push('0');
+      continue;
+    }
+    parts.push(`json_extract(d.meta, ?) IN (${values.map(() => '?').join(', ')})`);
+    params.push(`$."${key.replace(/"/g, '')}"`, ...values);
+  }
+  return { clause: parts.map((p) => `AND ${p}`).join(' '), params };
+}

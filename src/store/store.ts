@@ -1,0 +1,70 @@
+import type { DocumentMeta, DocumentRecord, Passage } from '../documents/document.js';
+
+/** Restricts a search; every given field must match (AND), values within a field are alternatives (OR). */
+export interface SearchFilters {
+  docIds?: string[];
+  names?: string[];
+  /** Exact match on metadata keys: each key must equal one of the listed values. */
+  meta?: Record<string, string[]>;
+}
+
+export interface SearchOptions {
+  topK: number;
+  filters?: SearchFilters;
+}
+
+export interface SearchHit {
+  passage: Passage;
+  /** BM25 score, higher is better (stores normalise the sign; scales differ between stores). */
+  score: number;
+  document: { id: string; name: string; meta: DocumentMeta };
+}
+
+export type WriteStatus = 'created' | 'unchanged' | 'replaced';
+
+export interface WriteResult {
+  status: WriteStatus;
+  documentId: string;
+  /** Ids of documents of the same name that this write replaced (and deleted). */
+  replacedIds: string[];
+}
+
+export interface StoreCounts {
+  documents: number;
+  passages: number;
+}
+
+export interface ListOptions {
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Where passages live. Implemented by the embedded SQLite FTS5 store and by Elasticsearch; both must pass
+ * test/store/contract.ts.
+ *
+ * Write semantics (the same for every implementation):
+ * - A document is written whole or not at all from a reader's point of view: search never returns passages of a
+ *   document whose write has not completed.
+ * - Document id = sha256 of its text. Writing an id that already exists is a no-op ('unchanged').
+ * - Document names are unique: writing a new id under an existing name replaces the old document and its passages
+ *   ('replaced').
+ */
+export interface DocumentStore {
+  readonly kind: 'sqlite' | 'elasticsearch';
+  /** Creates schema/index if missing and checks the store is reachable. Throws UnavailableError if not. */
+  init(): Promise<void>;
+  writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult>;
+  search(query: string, options: SearchOptions): Promise<SearchHit[]>;
+  getDocument(id: string): Promise<DocumentRecord | null>;
+  findDocumentByName(name: string): Promise<DocumentRecord | null>;
+  listDocuments(options?: ListOptions): Promise<DocumentRecord[]>;
+  /** Passages of one document in `seq` order. */
+  getPassages(docId: string): Promise<Passage[]>;
+  /** Deletes a document with its passages; false when it did not exist. */
+  deleteDocument(id: string): Promise<boolean>;
+  counts(): Promise<StoreCounts>;
+  /** Cheap reachability check for /readyz; never throws. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
