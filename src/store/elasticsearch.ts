@@ -8,12 +8,18 @@
  *
  *     record(name of the passage).id === passage.docId  &&  passage.seq < record.passageCount
  *
- * A write puts all passages in first (invisible: no record points at them), refreshes, and then commits with one
- * single-document index of the record. A replacement under the same name is that same single write, so readers
- * switch from the old document to the new one at once, never seeing both or half of either; the old passages are
- * deleted afterwards. A crash before the commit leaves invisible passages that a rewrite of the same content
- * overwrites (same ids); a crash after it leaves invisible leftovers of the old version, deleted by the next write
- * or delete of that document. Search checks visibility with one realtime multi-get of the records of its hits.
+ * A write puts all passages in first (invisible: no record points at them), refreshes the passage index (so that all
+ * of them are searchable before any is visible), writes an id marker ('id:' + id, a realtime lookup from id to name)
+ * and then commits with one single-document index of the name record. A replacement under the same name is that
+ * same single write, so readers switch from the old document to the new one at once, never seeing both or half of
+ * either; the old passages and marker are deleted afterwards. A crash before the commit leaves invisible passages
+ * that a rewrite of the same content overwrites (same ids); a crash after it leaves invisible leftovers of the old
+ * version, deleted by the next write or delete of that document. Search checks visibility with one realtime
+ * multi-get of the records of its hits; lookups by id are realtime gets (marker, then its name record).
+ *
+ * The documents index is only refreshed when this store object lists or counts after having written to it (and at
+ * init and close), so writes do not pay for a refresh each; another running process sees new records in list/counts
+ * within the index's refresh interval (1 s by default), and at once everywhere else (search, get by id or name).
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Config } from '../config.js';
@@ -21,7 +27,7 @@ import type { DocumentRecord, Passage } from '../documents/document.js';
 import { DEFAULT_RETRY, bulkWrite, type BulkOperation, type BulkOptions, type RetryPolicy } from './elasticsearch/bulk.js';
 import { createClient, errorType, toStoreError, type ConnectionOptions } from './elasticsearch/client.js';
 import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './elasticsearch/indices.js';
-import { documentKey, indexNames, type IndexNames } from './elasticsearch/mappings.js';
+import { documentKey, idKey, indexNames, type IndexNames } from './elasticsearch/mappings.js';
 import { MAX_RESULT_WINDOW, checkTopK, checkWrite, searchQuery } from './elasticsearch/query.js';
 import {
   toDocument,
@@ -57,6 +63,8 @@ interface RecordHit {
 
 /** How many times a commit is retried when another writer changed the same name in between. */
 const COMMIT_ATTEMPTS = 5;
+/** The commit records (the id markers are lookups only). */
+const NAME_RECORDS: estypes.QueryDslQueryContainer = { term: { kind: 'name' } };
 /** Page size of scans (passages of a document, document lists, deletions). */
 const SCAN_PAGE = 1000;
 
@@ -69,6 +77,8 @@ export class ElasticsearchStore implements DocumentStore {
   private readonly names: IndexNames;
   private readonly bulk: BulkOptions;
   private ready: Promise<void> | null = null;
+  /** The documents index has writes that list/counts (searches) may not see yet. */
+  private documentsDirty = false;
 
   constructor(options: ElasticsearchStoreOptions) {
     this.url = options.url;
@@ -106,6 +116,9 @@ export class ElasticsearchStore implements DocumentStore {
   async init(): Promise<void> {
     this.ready = null;
     await this.ensureReady();
+    // A store opened right after another process wrote lists and counts what that process committed.
+    this.documentsDirty = true;
+    await this.op('refresh', () => this.refreshDocumentsIfDirty());
   }
 
   /** Runs the index set-up once; again after a failure, or after the indices vanished (server wiped). */
@@ -133,11 +146,17 @@ export class ElasticsearchStore implements DocumentStore {
   async writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult> {
     const sorted = checkWrite(doc, passages);
     return this.op(`write document ${doc.name}`, async () => {
-      if (await this.recordById(doc.id)) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
+      if (await this.committedRecord(doc.id)) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
       await this.writePassages(doc, sorted);
+      await this.client.index({
+        index: this.names.documentsAlias,
+        id: idKey(doc.id),
+        document: toDocumentSource(doc, sorted.length, 'id'),
+        require_alias: true,
+      });
       const outcome = await this.commit(doc, sorted.length);
       if (outcome.status === 'unchanged') return outcome;
-      for (const old of outcome.replacedIds) await this.deletePassagesOf(old);
+      for (const old of outcome.replacedIds) await this.deleteLeftovers(old);
       return outcome;
     });
   }
@@ -169,15 +188,15 @@ export class ElasticsearchStore implements DocumentStore {
         await this.client.index({
           index: this.names.documentsAlias,
           id: key,
-          document: toDocumentSource(doc, passageCount),
+          document: toDocumentSource(doc, passageCount, 'name'),
           require_alias: true,
-          refresh: true,
           ...(current ? { if_seq_no: current.seqNo, if_primary_term: current.primaryTerm } : { op_type: 'create' }),
         });
       } catch (err) {
         if (errorType(err) === 'version_conflict_engine_exception' && attempt < COMMIT_ATTEMPTS) continue;
         throw err;
       }
+      this.documentsDirty = true;
       return current
         ? { status: 'replaced', documentId: doc.id, replacedIds: [current.record.id] }
         : { status: 'created', documentId: doc.id, replacedIds: [] };
@@ -242,7 +261,7 @@ export class ElasticsearchStore implements DocumentStore {
 
   async getDocument(id: string): Promise<DocumentRecord | null> {
     return this.op('get document', async () => {
-      const hit = await this.recordById(id);
+      const hit = await this.committedRecord(id);
       return hit ? toDocument(hit.record) : null;
     });
   }
@@ -260,7 +279,8 @@ export class ElasticsearchStore implements DocumentStore {
     return this.op('list documents', async () => {
       const out: DocumentRecord[] = [];
       let skipped = 0;
-      await this.scan<DocumentSource>(this.names.documentsAlias, { match_all: {} }, [{ name: 'asc' }], (hits) => {
+      await this.refreshDocumentsIfDirty();
+      await this.scan<DocumentSource>(this.names.documentsAlias, NAME_RECORDS, [{ name: 'asc' }], (hits) => {
         for (const h of hits) {
           if (skipped < offset) {
             skipped++;
@@ -277,7 +297,7 @@ export class ElasticsearchStore implements DocumentStore {
 
   async getPassages(docId: string): Promise<Passage[]> {
     return this.op('get passages', async () => {
-      const hit = await this.recordById(docId);
+      const hit = await this.committedRecord(docId);
       if (!hit) return [];
       const out: Passage[] = [];
       const visible = {
@@ -294,7 +314,7 @@ export class ElasticsearchStore implements DocumentStore {
   async deleteDocument(id: string): Promise<boolean> {
     return this.op('delete document', async () => {
       for (let attempt = 1; ; attempt++) {
-        const hit = await this.recordById(id);
+        const hit = await this.committedRecord(id);
         if (!hit) return false;
         try {
           await this.client.delete({
@@ -302,14 +322,14 @@ export class ElasticsearchStore implements DocumentStore {
             id: documentKey(hit.record.name),
             if_seq_no: hit.seqNo,
             if_primary_term: hit.primaryTerm,
-            refresh: true,
           });
         } catch (err) {
           if (errorType(err) === 'version_conflict_engine_exception' && attempt < COMMIT_ATTEMPTS) continue;
           if ((err as { statusCode?: number }).statusCode === 404) return false;
           throw err;
         }
-        await this.deletePassagesOf(id);
+        this.documentsDirty = true;
+        await this.deleteLeftovers(id);
         return true;
       }
     });
@@ -317,8 +337,10 @@ export class ElasticsearchStore implements DocumentStore {
 
   async counts(): Promise<StoreCounts> {
     return this.op('count', async () => {
+      await this.refreshDocumentsIfDirty();
       const res = await this.client.search({
         index: this.names.documentsAlias,
+        query: NAME_RECORDS,
         size: 0,
         track_total_hits: true,
         aggs: { passages: { sum: { field: 'passageCount' } } },
@@ -342,6 +364,8 @@ export class ElasticsearchStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
+    // Make what this store committed visible to other processes' list/counts now rather than at the next refresh.
+    await this.refreshDocumentsIfDirty().catch(() => undefined);
     await this.client.close();
   }
 
@@ -371,16 +395,21 @@ export class ElasticsearchStore implements DocumentStore {
     return { record: res._source, seqNo: res._seq_no!, primaryTerm: res._primary_term! };
   }
 
-  private async recordById(id: string): Promise<RecordHit | null> {
-    const res = await this.client.search<DocumentSource>({
-      index: this.names.documentsAlias,
-      size: 1,
-      query: { term: { id } },
-      seq_no_primary_term: true,
-    });
-    const hit = res.hits.hits[0];
-    if (!hit?._source) return null;
-    return { record: hit._source, seqNo: hit._seq_no!, primaryTerm: hit._primary_term! };
+  /** The committed record of a document id: its marker names it, and the record under that name carries the id. */
+  private async committedRecord(id: string): Promise<RecordHit | null> {
+    const marker = await this.client.get<DocumentSource>(
+      { index: this.names.documentsAlias, id: idKey(id) },
+      { ignore: [404] },
+    );
+    if (!marker.found || !marker._source) return null;
+    const hit = await this.recordByKey(documentKey(marker._source.name));
+    return hit?.record.id === id ? hit : null;
+  }
+
+  private async refreshDocumentsIfDirty(): Promise<void> {
+    if (!this.documentsDirty) return;
+    this.documentsDirty = false;
+    await this.client.indices.refresh({ index: this.names.documentsAlias });
   }
 
   /** Pages through every hit of a query in `sort` order (search_after); `onPage` returns false to stop. */
@@ -410,7 +439,9 @@ export class ElasticsearchStore implements DocumentStore {
     await this.client.indices.refresh({ index: this.names.passagesAlias });
   }
 
-  private async deletePassagesOf(docId: string): Promise<void> {
+  /** After a document lost its name (replaced or deleted): its marker and passages go. */
+  private async deleteLeftovers(docId: string): Promise<void> {
+    await this.client.delete({ index: this.names.documentsAlias, id: idKey(docId) }, { ignore: [404] });
     await this.deletePassagesWhere({ term: { docId } });
   }
 

@@ -9,7 +9,7 @@ import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, UnavailableError } from '../../src/errors.js';
 import { ElasticsearchStore, type ElasticsearchStoreOptions } from '../../src/store/elasticsearch.js';
-import { documentKey } from '../../src/store/elasticsearch/mappings.js';
+import { documentKey, idKey } from '../../src/store/elasticsearch/mappings.js';
 import { toDocumentSource, toPassageSource } from '../../src/store/elasticsearch/records.js';
 import { describeStoreContract, makeDoc } from './contract.js';
 
@@ -216,15 +216,23 @@ describe.skipIf(!available)('ElasticsearchStore against a real server', () => {
       });
       await raw.index({
         index: store.aliases.documents,
+        id: idKey(v2.doc.id),
+        document: toDocumentSource(v2.doc, v2.passages.length, 'id'),
+      });
+      await raw.index({
+        index: store.aliases.documents,
         id: documentKey('switch.txt'),
-        document: toDocumentSource(v2.doc, v2.passages.length),
+        document: toDocumentSource(v2.doc, v2.passages.length, 'name'),
         refresh: true,
       });
       expect(await store.search('copper', { topK: 5 })).toEqual([]);
       expect(await store.getPassages(v1.doc.id)).toEqual([]);
       expect((await store.search('zinc', { topK: 5 })).map((h) => h.document.id)).toEqual([v2.doc.id]);
       expect(await store.findDocumentByName('switch.txt')).toEqual(v2.doc);
-      // deleting v2 takes every passage of it; writing v1 again cleans its leftovers up
+      expect(await store.getDocument(v2.doc.id)).toEqual(v2.doc);
+      expect(await store.getDocument(v1.doc.id)).toBeNull();
+      expect(await store.counts()).toEqual({ documents: 1, passages: 1 });
+      // writing v1 again replaces v2 and deletes every passage of it
       await store.writeDocument(v1.doc, v1.passages);
       const left = await raw.count({ index: store.aliases.passages, query: { term: { docId: v2.doc.id } } });
       expect(left.count).toBe(0);

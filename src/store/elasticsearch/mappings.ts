@@ -3,10 +3,12 @@
  * template with explicit ("strict") mappings.
  *
  *   <prefix>-passages   -> <prefix>-passages-000001    one Lucene doc per passage, _id = passage id
- *   <prefix>-documents  -> <prefix>-documents-000001   one doc per document *name*, _id = sha256(name)
+ *   <prefix>-documents  -> <prefix>-documents-000001   two docs per document:
+ *        kind 'name': _id = sha256(name), the commit record (which document id owns the name now)
+ *        kind 'id':   _id = 'id:' + document id, a realtime lookup from id to name
  *
  * The documents index is the commit log: a document is visible exactly when the record under its name carries its
- * id (see store.ts for why). Queries and writes go through the aliases, so an index can be rebuilt under a new
+ * id (see ../elasticsearch.ts for why). Queries and writes go through the aliases, so an index can be rebuilt under a new
  * generation number and swapped in atomically.
  */
 import { createHash } from 'node:crypto';
@@ -42,9 +44,14 @@ export function generationOf(alias: string, index: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** The _id of a document record: names can be long and contain anything, a hash cannot. */
+/** The _id of a document's commit record: names can be long and contain anything, a hash cannot. */
 export function documentKey(name: string): string {
   return createHash('sha256').update(name, 'utf8').digest('hex');
+}
+
+/** The _id of a document's id marker (the id is a sha256 hex, so it cannot collide with a documentKey). */
+export function idKey(docId: string): string {
+  return `id:${docId}`;
 }
 
 // Metadata is a `flattened` field: every value is indexed as a keyword (exact term match on `meta.<key>`), and new
@@ -102,6 +109,7 @@ export function documentsTemplate(prefix: string): estypes.IndicesPutIndexTempla
         dynamic: 'strict',
         _meta: { docqa: { schema: SCHEMA_VERSION } },
         properties: {
+          kind: KEYWORD,
           id: KEYWORD,
           name: KEYWORD,
           meta: META,

@@ -15,7 +15,10 @@ export interface PassageSource {
   heading?: string;
 }
 
-export type DocumentSource = DocumentRecord;
+/** 'name': the commit record under sha256(name); 'id': the marker under 'id:' + id. Same fields otherwise. */
+export type RecordKind = 'name' | 'id';
+
+export type DocumentSource = DocumentRecord & { kind: RecordKind };
 
 export function toPassageSource(p: Passage, doc: DocumentRecord): PassageSource {
   const source: PassageSource = {
@@ -47,8 +50,9 @@ export function toPassage(s: PassageSource): Passage {
   return p;
 }
 
-export function toDocumentSource(doc: DocumentRecord, passageCount: number): DocumentSource {
+export function toDocumentSource(doc: DocumentRecord, passageCount: number, kind: RecordKind): DocumentSource {
   return {
+    kind,
     id: doc.id,
     name: doc.name,
     meta: { ...doc.meta },
