@@ -1,0 +1,56 @@
+import express, { type Express, type RequestHandler } from 'express';
+import { performance } from 'node:perf_hooks';
+import type { Ingestor } from '../ingest/ingestor.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { QaPipeline } from '../qa/pipeline.js';
+import { requireApiKey } from './auth.js';
+import { errorHandler } from './errors.js';
+import { askRoutes } from './routes/ask.js';
+import { documentRoutes } from './routes/documents.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface AppDeps {
+  pipeline: QaPipeline;
+  ingestor: Ingestor;
+  metrics: Metrics;
+  logger: Logger;
+  apiKeys: string[];
+  maxUploadBytes: number;
+}
+
+/** Request count, latency and errors per route template (never per raw URL, to keep label sets bounded). */
+function measure(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const start = performance.now();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, (performance.now() - start) / 1000);
+      if (res.statusCode >= 400) {
+        metrics.httpErrors.inc({ route, status: labels.status, code: String(res.locals.errorCode ?? 'unknown') });
+      }
+    });
+    next();
+  };
+}
+
+/** Builds the HTTP app without listening, so tests can call it in-process. */
+export function buildApp(deps: AppDeps): Express {
+  const { pipeline, ingestor, metrics, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(measure(metrics));
+  app.use(express.json({ limit: deps.maxUploadBytes }));
+  app.use(healthRoutes(pipeline.store, pipeline.reader, metrics));
+  app.use('/v1', requireApiKey(deps.apiKeys));
+  app.use(askRoutes(pipeline, metrics));
+  app.use(documentRoutes({ store: pipeline.store, ingestor, metrics, maxUploadBytes: deps.maxUploadBytes }));
+  app.use((req, _res, next) => {
+    next(Object.assign(new Error(`no route for ${req.method} ${req.path}`), { status: 404 }));
+  });
+  app.use(errorHandler(logger));
+  return app;
+}

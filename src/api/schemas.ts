@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+const stringOrList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+export const filtersSchema = z
+  .object({
+    docIds: z.array(z.string()).optional(),
+    names: z.array(z.string()).optional(),
+    meta: z.record(z.string(), stringOrList).optional(),
+  })
+  .strict();
+
+export const askSchema = z
+  .object({
+    question: z.string().trim().min(1, 'must not be empty').max(2000),
+    topK: z.number().int().min(1).max(100).optional(),
+    retrieverTopK: z.number().int().min(1).max(1000).optional(),
+    filters: filtersSchema.optional(),
+  })
+  .strict();
+
+export const textDocumentSchema = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(1024),
+    text: z.string(),
+    meta: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export const listSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});

@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { openServices } from '../../services.js';
+import { formatAskResult } from '../format.js';
+import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
+
+export function askCommand(): Command {
+  return addConfigOptions(new Command('ask'))
+    .description('answer a question from the indexed documents')
+    .argument('<question>', 'the question')
+    .option('-k, --top-k <n>', 'answers to show', parseIntFlag('--top-k'))
+    .option('--retriever-top-k <n>', 'passages to retrieve and read', parseIntFlag('--retriever-top-k'))
+    .option('--doc <name...>', 'only search these document names')
+    .option('--json', 'print the same JSON as POST /v1/ask')
+    .action(async (question: string, flags) => {
+      const services = await openServices(configFrom(flags));
+      try {
+        const pipeline = await services.pipeline();
+        const result = await pipeline.ask({
+          question,
+          topK: flags.topK,
+          retrieverTopK: flags.retrieverTopK,
+          filters: flags.doc ? { names: flags.doc } : undefined,
+        });
+        process.stdout.write(
+          flags.json ? JSON.stringify(result, null, 2) + '\n' : formatAskResult(result, process.stdout.isTTY) + '\n',
+        );
+      } finally {
+        await services.close();
+      }
+    });
+}

@@ -1,0 +1,37 @@
+import { DocqaError, errorMessage, type ErrorCode } from '../errors.js';
+
+/** The one place errors become process exit codes. */
+export const EXIT = {
+  ok: 0,
+  /** Some inputs failed (e.g. files of an ingest batch); the rest went through. */
+  partial: 1,
+  badInput: 2,
+  unavailable: 3,
+  notFound: 4,
+  config: 5,
+  internal: 70,
+} as const;
+
+const BY_CODE: Record<ErrorCode, number> = {
+  bad_input: EXIT.badInput,
+  too_large: EXIT.badInput,
+  unsupported_media_type: EXIT.badInput,
+  unauthorized: EXIT.badInput,
+  forbidden: EXIT.badInput,
+  not_found: EXIT.notFound,
+  unavailable: EXIT.unavailable,
+  config: EXIT.config,
+  internal: EXIT.internal,
+};
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof DocqaError ? BY_CODE[err.code] : EXIT.internal;
+}
+
+/** Prints `docqa: <message>` (no stack unless DOCQA_DEBUG_STACK is set) and returns the exit code. */
+export function reportError(err: unknown): number {
+  const code = exitCodeOf(err);
+  const stack = process.env.DEBUG && err instanceof Error ? `\n${err.stack}` : '';
+  process.stderr.write(`docqa: ${errorMessage(err)}${stack}\n`);
+  return code;
+}

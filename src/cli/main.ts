@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { askCommand } from './commands/ask.js';
+import { ingestCommand } from './commands/ingest.js';
+import { serveCommand } from './commands/serve.js';
+import { EXIT, reportError } from './exit.js';
+
+export function buildCli(): Command {
+  return new Command('docqa')
+    .description('extractive question answering over your documents')
+    .version('0.1.0')
+    .exitOverride()
+    .addCommand(ingestCommand())
+    .addCommand(askCommand())
+    .addCommand(serveCommand());
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+      return;
+    }
+    process.exitCode = reportError(err);
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,24 @@
+import path from 'node:path';
+import { UnsupportedMediaTypeError } from '../../errors.js';
+import type { Converter } from '../converter.js';
+import { markdownConverter, textConverter } from './text.js';
+
+/** Every converter docqa knows, in order of preference. Add a format by adding its converter here. */
+export const CONVERTERS: readonly Converter[] = [textConverter, markdownConverter];
+
+export function supportedExtensions(): string[] {
+  return CONVERTERS.flatMap((c) => c.extensions);
+}
+
+/** The converter for a file name (by extension) or, failing that, a media type. */
+export function converterFor(name: string, mediaType?: string): Converter {
+  const ext = path.extname(name).toLowerCase();
+  const byExt = CONVERTERS.find((c) => c.extensions.includes(ext));
+  if (byExt) return byExt;
+  const type = mediaType?.split(';')[0]?.trim().toLowerCase();
+  const byType = type ? CONVERTERS.find((c) => c.mediaTypes.includes(type)) : undefined;
+  if (byType) return byType;
+  throw new UnsupportedMediaTypeError(
+    `${name}: unsupported file type${ext ? ` '${ext}'` : ''}${type ? ` (${type})` : ''}; supported: ${supportedExtensions().join(', ')}`,
+  );
+}

@@ -1,0 +1,21 @@
+import type { Config } from '../config.js';
+import { ElasticsearchStore } from './elasticsearch.js';
+import { SqliteStore } from './sqlite.js';
+import type { DocumentStore } from './store.js';
+
+/** The store the config names (DOCQA_STORE), not yet initialised. */
+export function createStore(config: Config): DocumentStore {
+  if (config.store === 'elasticsearch') {
+    return new ElasticsearchStore({
+      url: config.esUrl,
+      index: config.esIndex,
+      apiKey: config.esApiKey,
+      username: config.esUsername,
+      password: config.esPassword,
+      caFile: config.esCaFile,
+      timeoutMs: config.esTimeoutMs,
+      analyzer: config.esAnalyzer,
+    });
+  }
+  return SqliteStore.inDataDir(config.dataDir);
+}

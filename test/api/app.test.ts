@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Express } from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import { CORPUS, tempServices } from '../helpers/services.js';
+
+type S = Awaited<ReturnType<typeof tempServices>>;
+
+function appFor(services: S, apiKeys: string[] = []): Promise<Express> {
+  return services.pipeline().then((pipeline) =>
+    buildApp({
+      pipeline,
+      ingestor: services.ingestor,
+      metrics: services.metrics,
+      logger: services.logger,
+      apiKeys,
+      maxUploadBytes: 64 * 1024,
+    }),
+  );
+}
+
+describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', () => {
+  let services: S;
+  let app: Express;
+  const teslaText = fs.readFileSync(path.join(CORPUS, 'nikola-tesla.txt'), 'utf8');
+
+  beforeAll(async () => {
+    services = await tempServices();
+    app = await appFor(services);
+  });
+  afterAll(async () => {
+    await services.cleanup();
+  });
+
+  it('answers health and readiness', async () => {
+    expect((await request(app).get('/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await request(app).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks.store).toEqual({ ok: true, kind: 'sqlite' });
+    expect(ready.body.checks.model.name).toBe('tiny-roberta-qa');
+  });
+
+  it('ingests a text upload and answers with answers traced to exact document characters', async () => {
+    const up = await request(app).post('/v1/documents').send({ name: 'tesla.txt', text: teslaText, meta: { lang: 'en' } });
+    expect(up.status).toBe(201);
+    expect(up.body).toMatchObject({ name: 'tesla.txt', status: 'created' });
+    expect(up.body.passages).toBeGreaterThan(10);
+    const again = await request(app).post('/v1/documents').send({ name: 'tesla.txt', text: teslaText });
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe('unchanged');
+
+    const res = await request(app).post('/v1/ask').send({ question: 'Where did Tesla study electrical engineering?', topK: 3 });
+    expect(res.status).toBe(200);
+    const body = res.body;
+    expect(body.question).toBe('Where did Tesla study electrical engineering?');
+    expect(body.model).toEqual({ name: 'tiny-roberta-qa', version: expect.any(String) });
+    expect(body.answers.length).toBeGreaterThan(0);
+    expect(body.answers.length).toBeLessThanOrEqual(3);
+    expect(body.retrieved).toBeGreaterThan(0);
+    for (const a of body.answers) {
+      expect(a.document).toEqual({ id: up.body.documentId, name: 'tesla.txt' });
+      expect(teslaText.slice(a.charStart, a.charEnd)).toBe(a.text);
+      expect(a.context.slice(a.offsetsInContext.start, a.offsetsInContext.end)).toBe(a.text);
+      expect(a.page).toBeNull();
+      expect(a.score).toBeGreaterThan(0);
+      expect(a.score).toBeLessThanOrEqual(1);
+      expect(a.passageId.startsWith(`${up.body.documentId}:`)).toBe(true);
+    }
+    const scores = body.answers.map((a: { score: number }) => a.score);
+    expect([...scores].sort((x, y) => y - x)).toEqual(scores);
+    expect(body.noAnswer.score).toBeGreaterThan(0);
+    expect(body.noAnswer.chosen).toBe(body.noAnswer.score >= body.noAnswer.threshold);
+    for (const key of ['retrieveMs', 'readMs', 'totalMs']) expect(body.timings[key]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('filters by document name and says so when nothing matches', async () => {
+    const res = await request(app)
+      .post('/v1/ask')
+      .send({ question: 'Where did Tesla study?', filters: { names: ['no-such-doc.txt'] } });
+    expect(res.status).toBe(200);
+    expect(res.body.answers).toEqual([]);
+    expect(res.body.retrieved).toBe(0);
+    expect(res.body.noAnswer).toMatchObject({ score: 1, chosen: true });
+  });
+
+  it('rejects invalid requests with 400 naming the field, without stack traces', async () => {
+    const cases: [unknown, string][] = [
+      [{}, 'question'],
+      [{ question: '   ' }, 'question'],
+      [{ question: 'q', topK: 0 }, 'topK'],
+      [{ question: 'q', topK: 'three' }, 'topK'],
+      [{ question: 'q', filters: { names: 'x' } }, 'filters.names'],
+      [{ question: 'q', extra: 1 }, ''],
+    ];
+    for (const [body, field] of cases) {
+      const res = await request(app).post('/v1/ask').send(body as object);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('bad_input');
+      if (field) expect(res.body.error.field).toBe(field);
+      expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
+    }
+    const broken = await request(app).post('/v1/ask').set('Content-Type', 'application/json').send('{"question": ');
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.field).toBe('body');
+  });
+
+  it('rejects uploads that are empty, binary or too large', async () => {
+    const empty = await request(app).post('/v1/documents').send({ name: 'e.txt', text: '   ' });
+    expect(empty.status).toBe(400);
+    const noName = await request(app).post('/v1/documents').set('Content-Type', 'text/plain').send('hello');
+    expect(noName.status).toBe(400);
+    expect(noName.body.error.field).toBe('name');
+    const big = await request(app).post('/v1/documents').send({ name: 'big.txt', text: 'x '.repeat(40_000) });
+    expect(big.status).toBe(413);
+    const pdf = await request(app).post('/v1/documents').send({ name: 'x.exe', text: 'MZ' });
+    expect(pdf.status).toBe(415);
+  });
+
+  it('accepts a text/plain body with ?name= and lists, shows and deletes documents', async () => {
+    const up = await request(app)
+      .post('/v1/documents?name=notes.md')
+      .set('Content-Type', 'text/markdown')
+      .send('# Notes\n\nThe meeting is on Tuesday in room 4.');
+    expect(up.status).toBe(201);
+    const list = await request(app).get('/v1/documents?limit=10');
+    expect(list.body.documents.map((d: { name: string }) => d.name)).toContain('notes.md');
+    const show = await request(app).get(`/v1/documents/${up.body.documentId}?passages=true`);
+    expect(show.body.passages[0].heading).toBe('Notes');
+    expect(show.body.meta.format).toBe('markdown');
+    expect((await request(app).delete(`/v1/documents/${up.body.documentId}`)).status).toBe(204);
+    expect((await request(app).get(`/v1/documents/${up.body.documentId}`)).status).toBe(404);
+    expect((await request(app).delete(`/v1/documents/${up.body.documentId}`)).status).toBe(404);
+    expect((await request(app).get('/v1/nothing-here')).status).toBe(404);
+  });
+
+  it('exports request, latency, error and answer metrics', async () => {
+    const text = (await request(app).get('/metrics')).text;
+    expect(text).toMatch(/docqa_http_requests_total\{method="POST",route="\/v1\/ask",status="200"\} \d+/);
+    expect(text).toMatch(/docqa_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/v1\/ask",status="200"\}/);
+    expect(text).toMatch(/docqa_http_errors_total\{route="\/v1\/ask",status="400",code="bad_input"\} [1-9]/);
+    expect(text).toMatch(/docqa_questions_total [1-9]/);
+    expect(text).toMatch(/docqa_answer_score_count [1-9]/);
+    expect(text).toMatch(/docqa_model_info\{name="tiny-roberta-qa",version="[^"]+"\} 1/);
+  });
+});
+
+describe('HTTP API with API keys', () => {
+  let services: S;
+  let app: Express;
+  beforeAll(async () => {
+    services = await tempServices();
+    app = await appFor(services, ['k-one', 'k-two']);
+  });
+  afterAll(async () => {
+    await services.cleanup();
+  });
+
+  it('requires a valid key on /v1 but not on health and metrics', async () => {
+    expect((await request(app).post('/v1/ask').send({ question: 'q' })).status).toBe(401);
+    expect((await request(app).post('/v1/ask').set('X-API-Key', 'wrong').send({ question: 'q' })).status).toBe(401);
+    const ok = await request(app).post('/v1/ask').set('Authorization', 'Bearer k-two').send({ question: 'anything' });
+    expect(ok.status).toBe(200);
+    const ok2 = await request(app).get('/v1/documents').set('X-API-Key', 'k-one');
+    expect(ok2.status).toBe(200);
+    expect((await request(app).get('/healthz')).status).toBe(200);
+    expect((await request(app).get('/metrics')).status).toBe(200);
+  });
+});
+
+describe('HTTP API when the store is unreachable', () => {
+  it('answers 503 on /v1/ask and on /readyz', async () => {
+    const services = await tempServices();
+    const app = await appFor(services);
+    await services.store.close();
+    // a closed SQLite store reopens on demand; make it unreachable by pointing it at an unusable path
+    const dir = services.dir;
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.writeFileSync(dir, 'a file where the data folder should be');
+    const ask = await request(app).post('/v1/ask').send({ question: 'Where?' });
+    expect(ask.status).toBe(503);
+    expect(ask.body.error.code).toBe('unavailable');
+    expect((await request(app).get('/readyz')).status).toBe(503);
+    fs.rmSync(dir, { force: true });
+    fs.mkdirSync(dir);
+    expect((await request(app).get('/readyz')).status).toBe(200);
+    await services.cleanup();
+  });
+});
