@@ -24,7 +24,14 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Config } from '../config.js';
 import type { DocumentRecord, Passage } from '../documents/document.js';
-import { DEFAULT_RETRY, bulkWrite, type BulkOperation, type BulkOptions, type RetryPolicy } from './elasticsearch/bulk.js';
+import {
+  BulkWriteError,
+  DEFAULT_RETRY,
+  bulkWrite,
+  type BulkOperation,
+  type BulkOptions,
+  type RetryPolicy,
+} from './elasticsearch/bulk.js';
 import { createClient, errorType, toStoreError, type ConnectionOptions } from './elasticsearch/client.js';
 import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './elasticsearch/indices.js';
 import { documentKey, idKey, indexNames, type IndexNames } from './elasticsearch/mappings.js';
@@ -138,7 +145,11 @@ export class ElasticsearchStore implements DocumentStore {
     try {
       return await fn();
     } catch (err) {
-      if (errorType(err) === 'index_not_found_exception') this.ready = null;
+      // The indices vanished (a wiped or replaced server): set them up again on the next call.
+      const gone = (e: unknown) =>
+        errorType(e) === 'index_not_found_exception' ||
+        (e instanceof BulkWriteError && e.items.some((i) => i.type === 'index_not_found_exception'));
+      if (gone(err)) this.ready = null;
       throw toStoreError(err, action, this.url);
     }
   }
@@ -386,23 +397,28 @@ export class ElasticsearchStore implements DocumentStore {
 
   // --- helpers -------------------------------------------------------------------------------------------------
 
+  /** Realtime get from the documents index; null when the document is missing (a missing *index* throws). */
+  private async getRecord(id: string): Promise<estypes.GetGetResult<DocumentSource> | null> {
+    try {
+      const res = await this.client.get<DocumentSource>({ index: this.names.documentsAlias, id });
+      return res.found && res._source ? res : null;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404 && errorType(err) === undefined) return null;
+      throw err;
+    }
+  }
+
   private async recordByKey(key: string): Promise<RecordHit | null> {
-    const res = await this.client.get<DocumentSource>(
-      { index: this.names.documentsAlias, id: key },
-      { ignore: [404] },
-    );
-    if (!res.found || !res._source) return null;
-    return { record: res._source, seqNo: res._seq_no!, primaryTerm: res._primary_term! };
+    const res = await this.getRecord(key);
+    if (!res) return null;
+    return { record: res._source!, seqNo: res._seq_no!, primaryTerm: res._primary_term! };
   }
 
   /** The committed record of a document id: its marker names it, and the record under that name carries the id. */
   private async committedRecord(id: string): Promise<RecordHit | null> {
-    const marker = await this.client.get<DocumentSource>(
-      { index: this.names.documentsAlias, id: idKey(id) },
-      { ignore: [404] },
-    );
-    if (!marker.found || !marker._source) return null;
-    const hit = await this.recordByKey(documentKey(marker._source.name));
+    const marker = await this.getRecord(idKey(id));
+    if (!marker) return null;
+    const hit = await this.recordByKey(documentKey(marker._source!.name));
     return hit?.record.id === id ? hit : null;
   }
 

@@ -277,6 +277,21 @@ describe.skipIf(!available)('ElasticsearchStore against a real server', () => {
     });
   });
 
+  describe('when the indices vanish (server wiped)', () => {
+    it('reports unavailable once, then sets the indices up again by itself', async () => {
+      const store = openStore();
+      await store.init();
+      const d = makeDoc('wiped.txt', ['Glaciers carve U-shaped valleys.']);
+      await store.writeDocument(d.doc, d.passages);
+      await raw.indices.delete({ index: `${store.prefix}-passages-000001,${store.prefix}-documents-000001` });
+
+      await expect(store.search('glaciers', { topK: 3 })).rejects.toMatchObject({ code: 'unavailable' });
+      expect(await store.search('glaciers', { topK: 3 })).toEqual([]);
+      expect(await store.writeDocument(d.doc, d.passages)).toMatchObject({ status: 'created' });
+      expect((await store.search('glaciers', { topK: 3 })).map((h) => h.passage)).toEqual(d.passages);
+    });
+  });
+
   describe('connection settings', () => {
     it('names an unreadable CA file at construction', () => {
       expect(() => new ElasticsearchStore({ url: ES_URL, caFile: '/nonexistent/ca.pem' })).toThrow(
