@@ -336,7 +336,7 @@ export class ElasticsearchStore implements DocumentStore {
           });
         } catch (err) {
           if (errorType(err) === 'version_conflict_engine_exception' && attempt < COMMIT_ATTEMPTS) continue;
-          if ((err as { statusCode?: number }).statusCode === 404) return false;
+          if ((err as { statusCode?: number }).statusCode === 404 && errorType(err) === undefined) return false;
           throw err;
         }
         this.documentsDirty = true;

@@ -1,0 +1,71 @@
+/** The pure parts of the Elasticsearch store: filters, write checks, index names (no server needed). */
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.js';
+import { concreteIndex, documentKey, generationOf, idKey } from '../../src/store/elasticsearch/mappings.js';
+import { checkTopK, checkWrite, filterClauses, searchQuery } from '../../src/store/elasticsearch/query.js';
+import { makeDoc } from './contract.js';
+
+describe('filterClauses', () => {
+  it('turns each filter into an exact term filter, an empty list into match_none', () => {
+    expect(filterClauses({ docIds: ['a', 'b'], names: [], meta: { topic: ['geo'], lang: ['en', 'it'] } })).toEqual([
+      { terms: { docId: ['a', 'b'] } },
+      { match_none: {} },
+      { terms: { 'meta.topic': ['geo'] } },
+      { terms: { 'meta.lang': ['en', 'it'] } },
+    ]);
+    expect(filterClauses(undefined)).toEqual([]);
+  });
+
+  it('rejects values that are not lists of strings, naming the field', () => {
+    const bad = (filters: unknown) => () => filterClauses(filters as never);
+    expect(bad({ names: 'a.txt' })).toThrow(BadInputError);
+    expect(bad({ docIds: [1] })).toThrow(/filters.docIds/);
+    expect(bad({ meta: { topic: 'geo' } })).toThrow(/filters.meta.topic/);
+    expect(bad({ meta: { '': ['x'] } })).toThrow(/keys/);
+    expect(bad({ meta: ['x'] })).toThrow(/filters.meta/);
+  });
+});
+
+describe('searchQuery', () => {
+  it('is a plain match (OR) over the passage text, so no query syntax is interpreted', () => {
+    expect(searchQuery(['etna', 'lava'], { names: ['a'] })).toEqual({
+      bool: {
+        must: [{ match: { text: { query: 'etna lava', operator: 'or' } } }],
+        filter: [{ terms: { name: ['a'] } }],
+      },
+    });
+  });
+});
+
+describe('checkTopK', () => {
+  it('accepts 1..10000 integers only', () => {
+    expect(checkTopK(10)).toBe(10);
+    for (const k of [0, -1, 1.5, 10_001, Number.NaN, '3']) expect(() => checkTopK(k)).toThrow(BadInputError);
+  });
+});
+
+describe('checkWrite', () => {
+  const d = makeDoc('a.txt', ['one', 'two', 'three']);
+
+  it('returns the passages in seq order', () => {
+    const shuffled = [d.passages[2]!, d.passages[0]!, d.passages[1]!];
+    expect(checkWrite(d.doc, shuffled)).toEqual(d.passages);
+  });
+
+  it('rejects gaps in seq, foreign passages and ids that are not docId:seq', () => {
+    expect(() => checkWrite(d.doc, [d.passages[0]!, d.passages[2]!])).toThrow(/seqs must be 0..1/);
+    expect(() => checkWrite(d.doc, [{ ...d.passages[0]!, docId: 'x' }])).toThrow(/belongs to x/);
+    expect(() => checkWrite(d.doc, [{ ...d.passages[0]!, id: 'p0' }])).toThrow(/must be/);
+    expect(() => checkWrite({ ...d.doc, meta: { n: 1 as unknown as string } }, d.passages)).toThrow(/meta.n/);
+  });
+});
+
+describe('index names', () => {
+  it('numbers generations behind an alias and keys records by hashed name and by id', () => {
+    expect(concreteIndex('docqa-passages', 2)).toBe('docqa-passages-000002');
+    expect(generationOf('docqa-passages', 'docqa-passages-000002')).toBe(2);
+    expect(generationOf('docqa-passages', 'docqa-passages-x')).toBeNull();
+    expect(documentKey('a.txt')).toMatch(/^[0-9a-f]{64}$/);
+    expect(idKey('abc')).toBe('id:abc');
+  });
+});
