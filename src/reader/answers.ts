@@ -42,7 +42,10 @@ export function spanCharacters(
   return { charStart: context.starts[first]!, charEnd: context.ends[last]! };
 }
 
-/** The ranked answers of one passage. Empty answers (a span over trimmed spaces) are dropped. */
+/**
+ * The ranked answers of one passage. Empty or whitespace-only answers (a span over space tokens, which HF would
+ * return as such) are dropped.
+ */
 export function passageAnswers(
   passageId: string,
   text: string,
@@ -55,8 +58,9 @@ export function passageAnswers(
   for (const { window, spans } of windows) {
     for (const span of spans) {
       const chars = spanCharacters(window, context, span.start, span.end);
-      if (!chars || chars.charEnd <= chars.charStart) continue;
+      if (!chars) continue;
       const answerText = text.slice(chars.charStart, chars.charEnd);
+      if (answerText.trim().length === 0) continue;
       const key = answerText.toLowerCase();
       const seen = byText.get(key);
       if (seen) {

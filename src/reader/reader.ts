@@ -73,8 +73,11 @@ export function createReader(parts: ReaderParts): Reader {
     const questionIds = truncateQuestion(tokenizer.encode(question).ids, o.maxQuestionLength);
     checkedContextRoom(questionIds.length, tokenizer.template, o.maxSeqLength);
     const contexts: TokenizedText[] = passages.map((p) => tokenizer.encode(p.text));
+    // a passage without a visible character (empty or whitespace only) cannot hold an answer: it gets no window
     const windowsByPassage: Window[][] = contexts.map((c, i) =>
-      buildWindows(i, questionIds, c.ids, tokenizer.template, tokenizer.clsTokenId, o),
+      passages[i]!.text.trim().length > 0
+        ? buildWindows(i, questionIds, c.ids, tokenizer.template, tokenizer.clsTokenId, o)
+        : [],
     );
     const windows = windowsByPassage.flat();
     const tokenizeMs = performance.now() - t;
