@@ -42,7 +42,7 @@ function checkOffsets(result: ReadResult, passages: readonly ReaderPassage[]): v
     expect(span.charEnd).toBeGreaterThan(span.charStart);
     expect(text.slice(span.charStart, span.charEnd)).toBe(span.text);
     // never half of a surrogate pair
-    expect(span.text).toBe(span.text.toWellFormed());
+    expect(span.text).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/);
   }
 }
 
