@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,4 +21,20 @@ export function codePointToUtf16(text: string): number[] {
   }
   map.push(i);
   return map;
+}
+
+export interface SquadExample {
+  id: string;
+  question: string;
+  context: string;
+}
+
+export const SQUAD_DIR = [path.join(ROOT, '..', 'shared', 'data', 'squad'), '/work/shared/data/squad'].find((d) =>
+  existsSync(d),
+);
+
+/** SQuAD questions in file order (article -> paragraph -> qa), each with its paragraph. */
+export function readSquad(file: string): SquadExample[] {
+  const { data } = readJson<{ data: { paragraphs: { context: string; qas: { id: string; question: string }[] }[] }[] }>(file);
+  return data.flatMap((a) => a.paragraphs.flatMap((p) => p.qas.map((q) => ({ id: q.id, question: q.question, context: p.context }))));
 }
