@@ -9,9 +9,6 @@ export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'minilm-l6-sq
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
-const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
-  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 const list = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0));
@@ -59,12 +56,12 @@ const schema = z.object({
   maxFileBytes: int(1, 2 ** 40).default(50 * 1024 * 1024),
   fileTimeoutMs: int(100, 3_600_000).default(60_000),
   ingestConcurrency: int(1, 64).default(2),
+  /** Heap limit (MiB) of each conversion worker thread; a file that needs more fails alone ('out_of_memory'). */
+  fileMemoryMb: int(64, 65_536).default(1024),
 
   // HTTP
   apiKeys: list.default([]),
   maxUploadBytes: int(1, 2 ** 40).default(50 * 1024 * 1024),
-  /** Serve the ingest/delete routes without a key even when apiKeys is set (for demos). */
-  openWrite: bool.default(false),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, type Config, type ConfigInput } from '../config.js';
 
 /** Flags shared by every command; each overrides its DOCQA_* environment variable. */
@@ -28,7 +28,7 @@ export function configFrom(flags: Record<string, unknown>, extra: ConfigInput = 
 export function parseIntFlag(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got '${value}'`);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${value}'`);
     return n;
   };
 }
