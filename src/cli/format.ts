@@ -24,7 +24,7 @@ export function formatAskResult(result: AskResult, color: boolean): string {
       ctx.slice(0, a.offsetsInContext.start) +
       mark(ctx.slice(a.offsetsInContext.start, a.offsetsInContext.end)) +
       ctx.slice(a.offsetsInContext.end);
-    lines.push(`${i + 1}. ${a.text}  (score ${a.score.toFixed(3)})`);
+    lines.push(`${i + 1}. ${a.text.replace(/\s+/gu, ' ')}  (score ${a.score.toFixed(3)})`);
     lines.push(`   ${where}`);
     lines.push(`   ...${marked.replace(/\s+/gu, ' ')}...`);
   });
