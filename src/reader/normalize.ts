@@ -4,7 +4,7 @@
  * exact in the ORIGINAL text whatever the normalizer removed, split, lowercased or decomposed.
  */
 import { ConfigError } from '../errors.js';
-import { codePoints, isBertRemoved, isCjk, isNonspacingMark, isWhitespace } from './unicode.js';
+import { codePoints, isBertRemoved, isCjk, isMark, isNonspacingMark, isWhitespace } from './unicode.js';
 
 export interface AlignedText {
   /** Normalized text as code points. */
@@ -62,19 +62,18 @@ export function lowercaseCodePoint(cp: number): number | readonly number[] {
   return r;
 }
 
-const nfdCache = new Map<string, readonly number[]>();
+const decompositions = { NFD: new Map<number, number | readonly number[]>(), NFKD: new Map<number, number | readonly number[]>() };
 function decompose(cp: number, form: 'NFD' | 'NFKD'): number | readonly number[] {
   if (cp < 0xa0) return cp;
-  const key = form + cp;
-  let r = nfdCache.get(key);
+  const cache = decompositions[form];
+  let r = cache.get(cp);
   if (r === undefined) {
-    r = toCodePoints(String.fromCodePoint(cp).normalize(form));
-    nfdCache.set(key, r);
+    const d = toCodePoints(String.fromCodePoint(cp).normalize(form));
+    r = d.length === 1 ? d[0]! : d;
+    cache.set(cp, r);
   }
-  return r.length === 1 ? r[0]! : r;
+  return r;
 }
-
-const isMark = (cp: number) => cp >= 0x300 && /^\p{M}$/u.test(String.fromCodePoint(cp));
 
 /**
  * NFD/NFKD with alignments. Characters decompose one by one (each piece keeps its character's range); where
@@ -126,8 +125,7 @@ function decomposeAligned(text: AlignedText, form: 'NFD' | 'NFKD'): AlignedText 
   return out;
 }
 
-const stripMarks = (text: AlignedText) =>
-  mapCodePoints(text, (cp) => (cp >= 0x300 && isNonspacingMark(String.fromCodePoint(cp)) ? null : cp));
+const stripMarks = (text: AlignedText) => mapCodePoints(text, (cp) => (isNonspacingMark(cp) ? null : cp));
 
 export interface BertNormalizerConfig {
   clean_text?: boolean;

@@ -50,7 +50,7 @@ function bertSplit(w: Word): Word[] {
   for (let i = 0; i <= w.cps.length; i++) {
     const cp = i < w.cps.length ? w.cps[i]! : 0x20;
     const space = isWhitespace(cp);
-    const punct = !space && isBertPunctuation(String.fromCodePoint(cp));
+    const punct = !space && isBertPunctuation(cp);
     if (space || punct) {
       if (start >= 0) out.push(slice(w, start, i));
       start = -1;

@@ -32,9 +32,20 @@ export function subwordModel(tokenizerJson: Json, tokenizerConfig: Json): Subwor
   const model = (tokenizer as unknown as { _tokenizer: { model: TransformersModel } })._tokenizer.model;
   const prefix = modelConfig.continuing_subword_prefix;
   const suffix = modelConfig.end_of_word_suffix;
+  // natural text repeats its words: remember their tokens (bounded)
+  const cache = new Map<string, string[]>();
+  const tokenize = (word: string) => {
+    let tokens = cache.get(word);
+    if (tokens === undefined) {
+      tokens = model([word]);
+      if (cache.size >= 50_000) cache.clear();
+      cache.set(word, tokens);
+    }
+    return tokens;
+  };
   return {
     kind,
-    tokenize: (word) => model([word]),
+    tokenize,
     idOf: (token) => model.tokens_to_ids.get(token),
     unkToken: typeof modelConfig.unk_token === 'string' ? modelConfig.unk_token : undefined,
     continuingPrefix: typeof prefix === 'string' && prefix.length > 0 ? prefix : undefined,

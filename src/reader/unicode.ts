@@ -51,14 +51,22 @@ export function isCjk(cp: number): boolean {
 const PUNCTUATION = /^[\p{P}!-/:-@[-`{-~]$/u;
 
 /** BertPreTokenizer's punctuation: ASCII punctuation (symbols included) or Unicode P*. */
-export function isBertPunctuation(ch: string): boolean {
-  return PUNCTUATION.test(ch);
+export function isBertPunctuation(cp: number): boolean {
+  if (cp < 0x80) return (cp >= 0x21 && cp <= 0x2f) || (cp >= 0x3a && cp <= 0x40) || (cp >= 0x5b && cp <= 0x60) || (cp >= 0x7b && cp <= 0x7e);
+  return PUNCTUATION.test(String.fromCodePoint(cp));
 }
 
 const NONSPACING_MARK = /^\p{Mn}$/u;
+const MARK = /^\p{M}$/u;
 
-export function isNonspacingMark(ch: string): boolean {
-  return NONSPACING_MARK.test(ch);
+/** General category Mn (no mark is below U+0300). */
+export function isNonspacingMark(cp: number): boolean {
+  return cp >= 0x300 && NONSPACING_MARK.test(String.fromCodePoint(cp));
+}
+
+/** General category M (Mn, Mc, Me). */
+export function isMark(cp: number): boolean {
+  return cp >= 0x300 && MARK.test(String.fromCodePoint(cp));
 }
 
 function inRanges(ranges: ReadonlyArray<readonly [number, number]>, cp: number): boolean {
