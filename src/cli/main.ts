@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { askCommand } from './commands/ask.js';
+import { evalCommand } from './commands/eval.js';
 import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
 import { EXIT, reportError } from './exit.js';
@@ -12,7 +13,8 @@ export function buildCli(): Command {
     .exitOverride()
     .addCommand(ingestCommand())
     .addCommand(askCommand())
-    .addCommand(serveCommand());
+    .addCommand(serveCommand())
+    .addCommand(evalCommand());
 }
 
 async function main(argv: string[]): Promise<void> {

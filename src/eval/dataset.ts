@@ -145,7 +145,7 @@ export function parseSquad(value: Json, file: string): EvalDataset {
     arr(article.paragraphs, file, `${at}.paragraphs`).forEach((para, p) => {
       const pat = `${at}.paragraphs[${p}]`;
       if (!isObject(para)) throw bad(file, pat, 'expected a paragraph object');
-      const context = str(para.context, file, `${pat}.context`);
+      const context = str(para.context, file, `${pat}.context`, true);
       const index = paragraphs.push(context) - 1;
       indices.push(index);
       arr(para.qas, file, `${pat}.qas`).forEach((qa, q) => {

@@ -70,8 +70,8 @@ export interface ThresholdSweep extends BestThresholds {
   /**
    * The official sweep on the best spans (every question answered), so it covers every threshold. The script
    * answers a question when its probability is <= best_f1_thresh; docqa answers when it is < its threshold, so the
-   * equivalent DOCQA_NO_ANSWER_THRESHOLD lies just above best_f1_thresh: this is the midpoint between
-   * best_f1_thresh and the next larger probability of the run (0 when answering nothing is best).
+   * equivalent DOCQA_NO_ANSWER_THRESHOLD lies above best_f1_thresh, up to the next larger probability of the run:
+   * the shortest decimal near the middle of that interval (0 when answering nothing is best).
    */
   recommendedThreshold: number;
   /** The threshold the run used. */
@@ -159,12 +159,23 @@ export function summaryOf(result: EvalResult): EvalSummary {
   return summary;
 }
 
-/** docqa's threshold equivalent to the script's best threshold `t` (see ThresholdSweep.recommendedThreshold). */
+/**
+ * docqa's threshold equivalent to the script's best threshold `t` (see ThresholdSweep.recommendedThreshold): any
+ * value in (t, next larger probability] makes the same decisions on this run; this picks the one with the fewest
+ * significant digits near the middle of that interval (halfway to 1 when t is the largest probability), and 0 when
+ * answering nothing is best.
+ */
 export function docqaThreshold(probs: readonly number[], t: number, answeredAny: boolean): number {
   if (!answeredAny) return 0;
-  let next = Infinity;
-  for (const p of probs) if (p > t && p < next) next = p;
-  return next === Infinity ? Math.min(1, (t + 1) / 2) : (t + next) / 2;
+  if (t >= 1) return 1;
+  let hi = 1;
+  for (const p of probs) if (p > t && p < hi) hi = p;
+  const mid = (t + hi) / 2;
+  for (let digits = 1; digits <= 17; digits++) {
+    const candidate = Number(mid.toPrecision(digits));
+    if (candidate > t && candidate <= hi) return candidate;
+  }
+  return hi;
 }
 
 function groupScores(records: readonly QuestionRecord[], key: (r: QuestionRecord) => string): GroupScore[] {

@@ -154,13 +154,17 @@ describe('evaluateSquad and the best-threshold sweep', () => {
 });
 
 describe('docqaThreshold: the script answers p <= t, docqa answers p < threshold', () => {
-  it('is the midpoint between t and the next larger probability', () => {
-    expect(docqaThreshold([0.25, 0.5, 0.75], 0.25, true)).toBe(0.375);
-    expect(docqaThreshold([0.75, 0.25, 0.25, 0.5], 0.5, true)).toBe(0.625);
+  it('is the shortest decimal near the middle of (t, next larger probability]', () => {
+    // (0.25, 0.5]: midpoint 0.375 -> 0.4
+    expect(docqaThreshold([0.25, 0.5, 0.75], 0.25, true)).toBe(0.4);
+    // (0.5, 0.75]: midpoint 0.625 -> 0.6
+    expect(docqaThreshold([0.75, 0.25, 0.25, 0.5], 0.5, true)).toBe(0.6);
+    // (0.0123, 0.0124]: midpoint 0.01235; 0.01, 0.012 and 0.0123 are not above t, so four digits
+    expect(docqaThreshold([0.0123, 0.0124], 0.0123, true)).toBe(0.01235);
   });
 
   it('is halfway to 1 above the largest probability, and 0 when answering nothing is best', () => {
-    expect(docqaThreshold([0.25, 0.5], 0.5, true)).toBe(0.75);
+    expect(docqaThreshold([0.25, 0.5], 0.5, true)).toBe(0.8);
     expect(docqaThreshold([0.25, 0.5], 0, false)).toBe(0);
   });
 });

@@ -1,0 +1,182 @@
+import { Command } from 'commander';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { compareRuns } from '../../eval/compare.js';
+import { runEvaluation, type EvaluationOptions } from '../../eval/evaluate.js';
+import { formatComparison, formatHistory, formatSummary } from '../../eval/format.js';
+import { renderReport } from '../../eval/report.js';
+import { summaryOf, type EvalMode } from '../../eval/result.js';
+import { listRuns, loadRun, runsDir } from '../../eval/runs.js';
+import type { Progress } from '../../eval/runner.js';
+import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
+
+function parseThreshold(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--threshold must be a number from 0 to 1, got '${value}'`);
+  return n;
+}
+
+/** Progress on stderr: a live line on a terminal, a line every 10% otherwise. */
+function progressReporter(enabled: boolean): Progress | undefined {
+  if (!enabled) return undefined;
+  let started = Date.now();
+  const tty = process.stderr.isTTY;
+  let lastDecile = 0;
+  return (done, total) => {
+    if (done === 0) {
+      started = Date.now();
+      return;
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const rate = done / Math.max(seconds, 1e-3);
+    const eta = (total - done) / Math.max(rate, 1e-9);
+    const line = `${done}/${total} questions (${((100 * done) / total).toFixed(1)}%), ${rate.toFixed(2)}/s, ${done < total ? `about ${Math.ceil(eta)} s left` : `${seconds.toFixed(1)} s`}`;
+    if (tty) {
+      if (done % Math.max(1, Math.floor(total / 1000)) !== 0 && done !== total) return;
+      process.stderr.write(`\r\x1b[2K${line}${done === total ? '\n' : ''}`);
+    } else {
+      const decile = Math.floor((10 * done) / total);
+      if (decile !== lastDecile) {
+        lastDecile = decile;
+        process.stderr.write(line + '\n');
+      }
+    }
+  };
+}
+
+function runCommand(mode: EvalMode): Command {
+  const cmd = addConfigOptions(new Command(mode))
+    .argument('<dataset>', mode === 'reader' ? 'SQuAD JSON (v1.1 or v2.0), or JSONL with "context"' : 'SQuAD JSON, or JSONL questions (with --corpus)')
+    .option('--limit <n>', 'evaluate only n questions (the first n, or a random sample with --seed)', parseIntFlag('--limit'))
+    .option('--seed <n>', 'with --limit: a seeded random sample instead of the first n', parseIntFlag('--seed'))
+    .option('--concurrency <n>', 'questions in flight at once (default 1)', parseIntFlag('--concurrency'))
+    .option('--threshold <p>', 'no-answer threshold: say "no answer" when its probability is >= p (DOCQA_NO_ANSWER_THRESHOLD)', parseThreshold)
+    .option('--json', 'print the result summary as JSON on stdout')
+    .option('--predictions <file>', 'also write predictions in the official SQuAD format ({id: answer, "" = no answer})')
+    .option('--na-probs <file>', 'also write the no-answer probabilities in the official SQuAD format')
+    .option('--report <file>', 'also write the HTML report here')
+    .option('--no-save', `do not store the run under <data-dir>/eval/runs`)
+    .option('--quiet', 'no progress on stderr');
+  if (mode === 'open') {
+    cmd
+      .option('--corpus <dir>', 'ingest the documents of this folder instead of the SQuAD contexts (required for JSONL)')
+      .option('-k, --top-k <n>', 'passages retrieved and read per question (DOCQA_RETRIEVER_TOP_K)', parseIntFlag('--top-k'))
+      .option('--keep-index', 'keep the temporary index after the run');
+  }
+  return cmd.action(async (datasetFile: string, flags) => {
+    const config = configFrom(flags, { noAnswerThreshold: flags.threshold, retrieverTopK: flags.topK });
+    const options: EvaluationOptions = {
+      mode,
+      dataset: datasetFile,
+      corpus: flags.corpus,
+      limit: flags.limit,
+      seed: flags.seed,
+      topK: flags.topK,
+      concurrency: flags.concurrency,
+      save: flags.save,
+      keepIndex: flags.keepIndex,
+      onProgress: progressReporter(!flags.quiet),
+      log: flags.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+    };
+    const { result, files, dir } = await runEvaluation(config, options);
+    const extra: [string | undefined, string][] = [
+      [flags.predictions, files.predictions],
+      [flags.naProbs, files.naProbs],
+      [flags.report, files.html],
+    ];
+    for (const [file, content] of extra) {
+      if (!file) continue;
+      await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+      await fs.writeFile(file, content);
+    }
+    if (flags.json) process.stdout.write(JSON.stringify({ ...summaryOf(result), dir }, null, 2) + '\n');
+    else process.stdout.write(formatSummary(result, dir ?? undefined) + '\n');
+  });
+}
+
+function historyCommand(): Command {
+  return addConfigOptions(new Command('history'))
+    .description('list stored eval runs, oldest first, with the F1 trend')
+    .option('--mode <mode>', 'only reader or open runs')
+    .option('--model <name>', 'only runs of this model name (or name@version)')
+    .option('--dataset <name>', 'only runs on this dataset file name')
+    .option('--json', 'print the run summaries as JSON')
+    .action(async (flags) => {
+      const config = configFrom(flags);
+      let runs = await listRuns(config.dataDir, (dir, why) => process.stderr.write(`docqa: skipped ${dir}: ${why}\n`));
+      if (flags.mode) runs = runs.filter((r) => r.mode === flags.mode);
+      if (flags.model) runs = runs.filter((r) => r.model.name === flags.model || `${r.model.name}@${r.model.version}` === flags.model);
+      if (flags.dataset) runs = runs.filter((r) => r.dataset.name === flags.dataset || r.dataset.file === path.resolve(flags.dataset));
+      if (flags.json) process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+      else process.stdout.write(formatHistory(runs) + `\n(runs in ${runsDir(config.dataDir)})\n`);
+    });
+}
+
+function compareCommand(): Command {
+  return addConfigOptions(new Command('compare'))
+    .description('champion (A) vs challenger (B): score deltas, per-question wins/losses, paired significance tests')
+    .argument('<runA>', "run id, unique id prefix, 'latest', 'latest~1', or a run folder")
+    .argument('<runB>', 'the same, for the challenger')
+    .option('--seed <n>', 'bootstrap seed (default 1)', parseIntFlag('--seed'))
+    .option('--resamples <n>', 'bootstrap resamples (default 10000)', parseIntFlag('--resamples'))
+    .option('--examples <n>', 'questions to show among the largest wins and losses (default 10)', parseIntFlag('--examples'))
+    .option('--json', 'print the comparison as JSON')
+    .action(async (refA: string, refB: string, flags) => {
+      const config = configFrom(flags);
+      const a = await loadRun(config.dataDir, refA);
+      const b = await loadRun(config.dataDir, refB);
+      const comparison = compareRuns(a, b, { seed: flags.seed, resamples: flags.resamples, examples: flags.examples });
+      process.stdout.write((flags.json ? JSON.stringify(comparison, null, 2) : formatComparison(comparison)) + '\n');
+    });
+}
+
+function showCommand(): Command {
+  return addConfigOptions(new Command('show'))
+    .description('print a stored run (and where its report is)')
+    .argument('[run]', "run id, unique id prefix, 'latest' (default) or a run folder", 'latest')
+    .option('--json', 'print the summary as JSON')
+    .action(async (ref: string, flags) => {
+      const config = configFrom(flags);
+      const result = await loadRun(config.dataDir, ref);
+      const dir = path.join(runsDir(config.dataDir), result.id);
+      if (flags.json) process.stdout.write(JSON.stringify({ ...summaryOf(result), dir }, null, 2) + '\n');
+      else process.stdout.write(formatSummary(result, dir) + '\n');
+    });
+}
+
+/** Usage errors of the eval commands reach the CLI's one error-to-exit-code mapping instead of exiting here. */
+function exitOverrideAll(cmd: Command): Command {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) exitOverrideAll(sub);
+  return cmd;
+}
+
+function reportCommand(): Command {
+  return addConfigOptions(new Command('report'))
+    .description("(re)write a stored run's HTML report")
+    .argument('[run]', "run id, unique id prefix, 'latest' (default) or a run folder", 'latest')
+    .option('-o, --out <file>', "where to write it (default: the run's report.html)")
+    .action(async (ref: string, flags) => {
+      const config = configFrom(flags);
+      const result = await loadRun(config.dataDir, ref);
+      const file = flags.out ?? path.join(runsDir(config.dataDir), result.id, 'report.html');
+      await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+      await fs.writeFile(file, renderReport(result));
+      process.stdout.write(`${file}\n`);
+    });
+}
+
+export function evalCommand(): Command {
+  return exitOverrideAll(
+    new Command('eval')
+    .description('evaluate the reader or the whole pipeline on annotated questions (official SQuAD scores), keep history, compare runs')
+    .addCommand(runCommand('reader').description('the reader alone on each question\'s gold paragraph'))
+    .addCommand(
+      runCommand('open').description('ingest the contexts (or --corpus) into a fresh index and ask every question through retriever + reader'),
+    )
+    .addCommand(historyCommand())
+    .addCommand(compareCommand())
+    .addCommand(showCommand())
+      .addCommand(reportCommand()),
+  );
+}

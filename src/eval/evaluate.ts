@@ -1,0 +1,186 @@
+/**
+ * One evaluation run from start to end, the I/O edge of src/eval: read the question set, open the services
+ * (reader mode: the reader only; open mode: a fresh store, SQLite in a temporary folder or an Elasticsearch
+ * index under a fresh prefix, dropped afterwards), run, score, and store the run with its report.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config.js';
+import { BadInputError } from '../errors.js';
+import { DEFAULT_NO_ANSWER_THRESHOLD } from '../qa/pipeline.js';
+import { readJsonFile } from '../reader/model-folder.js';
+import type { Reader } from '../reader/types.js';
+import { openServices } from '../services.js';
+import type { ElasticsearchStore } from '../store/elasticsearch.js';
+import { datasetInfo, goldSquadFile, parseDataset, selectQuestions } from './dataset.js';
+import { renderReport } from './report.js';
+import {
+  assembleResult,
+  officialFiles,
+  type EvalMode,
+  type EvalResult,
+  type EvalSettings,
+  type IngestSummary,
+  type ModelSummary,
+} from './result.js';
+import { checkReaderModeInput, ingestCorpus, ingestSquadArticles, runOpenMode, runReaderMode, type Progress } from './runner.js';
+import { newRunId, saveRun, type RunFiles } from './runs.js';
+
+export interface EvaluationOptions {
+  mode: EvalMode;
+  /** SQuAD JSON or JSONL question set. */
+  dataset: string;
+  /** Open mode: a folder of documents to ingest instead of the SQuAD contexts (required for JSONL). */
+  corpus?: string;
+  limit?: number;
+  seed?: number;
+  /** Open mode: passages retrieved and read per question (default: config retrieverTopK). */
+  topK?: number;
+  /** Questions in flight at once (default 1: latencies are then per question, undisturbed). */
+  concurrency?: number;
+  /** Store the run under ${dataDir}/eval/runs (default true). */
+  save?: boolean;
+  /** Open mode: keep the temporary index (SQLite folder / Elasticsearch indices) instead of deleting it. */
+  keepIndex?: boolean;
+  onProgress?: Progress;
+  /** Status lines (ingesting, where the index is). */
+  log?: (line: string) => void;
+  now?: Date;
+}
+
+export interface EvaluationOutput {
+  result: EvalResult;
+  files: RunFiles;
+  /** The run's folder, null when not saved. */
+  dir: string | null;
+}
+
+export async function modelSummary(reader: Reader): Promise<ModelSummary> {
+  const m = reader.model;
+  const manifest = (await readJsonFile(m.dir, 'manifest.json', true).catch(() => undefined)) ?? null;
+  return { name: m.name, version: m.version, sha256: m.sha256 ?? null, file: m.file, dir: m.dir, manifest };
+}
+
+function thresholdOf(config: Config, reader: Reader): { value: number; source: EvalSettings['thresholdSource'] } {
+  if (config.noAnswerThreshold !== undefined) return { value: config.noAnswerThreshold, source: 'flag or DOCQA_NO_ANSWER_THRESHOLD' };
+  if (reader.model.noAnswerThreshold !== undefined) return { value: reader.model.noAnswerThreshold, source: 'model manifest' };
+  return { value: DEFAULT_NO_ANSWER_THRESHOLD, source: 'default' };
+}
+
+function readOptionsOf(config: Config) {
+  return {
+    maxSeqLength: config.maxSeqLength,
+    docStride: config.docStride,
+    maxQuestionLength: config.maxQuestionLength,
+    maxAnswerLength: config.maxAnswerLength,
+    batchSize: config.readerBatchSize,
+  };
+}
+
+async function readDatasetFile(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BadInputError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(err)}`, 'dataset');
+  }
+}
+
+export async function runEvaluation(config: Config, options: EvaluationOptions): Promise<EvaluationOutput> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  const bytes = await readDatasetFile(options.dataset);
+  const dataset = parseDataset(bytes.toString('utf8'), options.dataset);
+  const selected = selectQuestions(dataset.questions, { limit: options.limit, seed: options.seed });
+  const info = datasetInfo(options.dataset, bytes, dataset, selected, { limit: options.limit, seed: options.seed });
+  const id = newRunId(options.mode, options.now);
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  if (options.mode === 'reader') checkReaderModeInput(dataset, selected, options.dataset);
+  if (options.mode === 'open' && dataset.format === 'jsonl' && !options.corpus) {
+    throw new BadInputError(`${options.dataset}: open mode over JSONL questions needs --corpus <dir> (the documents to ask)`, 'corpus');
+  }
+
+  let runConfig: Config = config;
+  let tempDir: string | null = null;
+  if (options.mode === 'open') {
+    if (config.store === 'elasticsearch') {
+      runConfig = { ...config, esIndex: `${config.esIndex}-eval-${id.toLowerCase()}` };
+      log(`indexing into a fresh Elasticsearch index prefix ${runConfig.esIndex} at ${config.esUrl}`);
+    } else {
+      tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docqa-eval-'));
+      runConfig = { ...config, dataDir: tempDir };
+      log(`indexing into a fresh SQLite store in ${tempDir}`);
+    }
+  }
+  const services = await openServices(runConfig, { initStore: options.mode === 'open' });
+  let output: Omit<EvaluationOutput, 'dir'>;
+  try {
+    const reader = await services.reader();
+    const threshold = thresholdOf(config, reader);
+    const read = readOptionsOf(config);
+    let ingest: IngestSummary | null = null;
+    let run;
+    let topK: number | null = null;
+    if (options.mode === 'reader') {
+      run = await runReaderMode(reader, dataset, selected, { threshold: threshold.value, read, concurrency, onProgress: options.onProgress });
+    } else {
+      ingest = options.corpus
+        ? await ingestCorpus(services.ingestor, options.corpus)
+        : await ingestSquadArticles(services.ingestor, dataset);
+      log(`ingested ${ingest.documents} documents (${ingest.passages} passages) in ${ingest.seconds.toFixed(1)} s` + (ingest.failed ? `, ${ingest.failed} failed` : ''));
+      if (ingest.documents === 0) throw new BadInputError(`nothing could be ingested from ${options.corpus ?? options.dataset}`, 'corpus');
+      topK = options.topK ?? config.retrieverTopK;
+      const pipeline = await services.pipeline();
+      run = await runOpenMode(pipeline, services.store, selected, { topK, concurrency, onProgress: options.onProgress });
+    }
+    const settings: EvalSettings = {
+      store: options.mode === 'open' ? config.store : null,
+      topK,
+      noAnswerThreshold: threshold.value,
+      thresholdSource: threshold.source,
+      read,
+      concurrency,
+      corpus: options.corpus ? path.resolve(options.corpus) : null,
+      passageWords: options.mode === 'open' ? config.passageWords : null,
+      passageOverlap: options.mode === 'open' ? config.passageOverlap : null,
+    };
+    const result = assembleResult(
+      {
+        id,
+        createdAt: (options.now ?? new Date()).toISOString(),
+        mode: options.mode,
+        model: await modelSummary(reader),
+        dataset: info,
+        settings,
+        wallSeconds: run.wallSeconds,
+        durationSeconds: (performance.now() - started) / 1000,
+        ingest,
+      },
+      run.outcomes,
+    );
+    const official = officialFiles(result);
+    output = {
+      result,
+      files: {
+        predictions: official.predictions,
+        naProbs: official.naProbs,
+        bestSpans: official.bestSpans,
+        gold: goldSquadFile(dataset, selected),
+        html: renderReport(result),
+      },
+    };
+  } finally {
+    if (options.mode === 'open' && !options.keepIndex) {
+      if (services.store.kind === 'elasticsearch') {
+        await (services.store as ElasticsearchStore).drop().catch((err) => log(`could not drop ${runConfig.esIndex}: ${String(err)}`));
+      }
+    }
+    await services.close();
+    if (tempDir && !options.keepIndex) await fs.rm(tempDir, { recursive: true, force: true });
+    else if (options.mode === 'open' && options.keepIndex) log(`kept the index (${tempDir ?? runConfig.esIndex})`);
+  }
+  const dir = options.save === false ? null : await saveRun(config.dataDir, output.result, output.files);
+  return { ...output, dir };
+}

@@ -1,0 +1,145 @@
+/**
+ * Plain-text views of runs for the terminal: a run's summary, the history table with its trend, a comparison.
+ * Pure: data in, text out.
+ */
+import type { Comparison } from './compare.js';
+import type { EvalSummary } from './result.js';
+
+const f1d = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+const pctOf = (v: number | null | undefined) => (v === null || v === undefined ? '-' : (100 * v).toFixed(1));
+const signed = (v: number | null, digits = 2) => (v === null ? '-' : (v >= 0 ? '+' : '') + v.toFixed(digits));
+
+function table(header: string[], rows: string[][], rightAlign: (col: number) => boolean): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (rightAlign(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function formatSummary(s: EvalSummary, location?: string): string {
+  const o = s.official;
+  const lines = [
+    `${s.mode} eval ${s.id}: ${s.model.name}@${s.model.version} on ${s.dataset.name} (${s.dataset.sample}, ${s.dataset.questions} questions)`,
+    `  exact ${f1d(o.exact)}  f1 ${f1d(o.f1)}` +
+      (o.HasAns_total ? `  | HasAns exact ${f1d(o.HasAns_exact)} f1 ${f1d(o.HasAns_f1)} (${o.HasAns_total})` : '') +
+      (o.NoAns_total ? `  | NoAns exact ${f1d(o.NoAns_exact)} f1 ${f1d(o.NoAns_f1)} (${o.NoAns_total})` : ''),
+  ];
+  const t = s.thresholdSweep;
+  lines.push(
+    `  no-answer threshold ${f1d(t.threshold, 3)} (${s.settings.thresholdSource}); sweep over best spans: best_exact ${f1d(t.best_exact)} at ${f1d(t.best_exact_thresh, 4)}, best_f1 ${f1d(t.best_f1)} at ${f1d(t.best_f1_thresh, 4)} -> DOCQA_NO_ANSWER_THRESHOLD=${f1d(t.recommendedThreshold, 4)}`,
+  );
+  if (s.retrieval) {
+    const r = s.retrieval;
+    const recalls = Object.entries(r.recallAtK)
+      .map(([k, v]) => `R@${k} ${pctOf(v)}`)
+      .join('  ');
+    lines.push(`  retrieval (${r.evaluated} answerable): ${recalls}  MRR ${f1d(r.mrr, 3)}` + (r.documentRecall !== null ? `  document recall ${pctOf(r.documentRecall)}` : ''));
+  }
+  if (s.attribution) {
+    const a = s.attribution;
+    const k = a.readerMissKinds;
+    lines.push(
+      `  misses ${a.misses} of ${a.questions}: retrieval ${a.retrievalMisses} (${pctOf(a.retrievalShare)}%), reader ${a.readerMisses} (${pctOf(a.readerShare)}%: wrong ${k.wrong}, partial ${k.partial}, withheld ${k.withheld}, answered-unanswerable ${k['answered-unanswerable']})`,
+    );
+  }
+  const l = s.latency;
+  lines.push(
+    `  latency p50 ${f1d(l.p50Ms, 1)} ms  p95 ${f1d(l.p95Ms, 1)} ms  ${f1d(l.questionsPerSecond, 2)} questions/s (concurrency ${l.concurrency})` +
+      (l.stages ? `  [retrieve p50 ${f1d(l.stages.retrieve.p50Ms, 1)} ms, read p50 ${f1d(l.stages.read.p50Ms, 1)} ms]` : ''),
+  );
+  if (s.ingest) {
+    lines.push(`  ingested ${s.ingest.documents} documents, ${s.ingest.passages} passages in ${f1d(s.ingest.seconds, 1)} s` + (s.ingest.failed ? ` (${s.ingest.failed} failed)` : ''));
+  }
+  lines.push(`  took ${f1d(s.durationSeconds, 1)} s` + (location ? `; stored in ${location} (report.html)` : ''));
+  return lines.join('\n');
+}
+
+const SPARK = '▁▂▃▄▅▆▇█';
+
+export function sparkline(values: readonly number[]): string {
+  if (values.length === 0) return '';
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return values.map((v) => SPARK[hi === lo ? 3 : Math.round(((v - lo) / (hi - lo)) * (SPARK.length - 1))]).join('');
+}
+
+export interface HistoryRow {
+  run: EvalSummary;
+  /** F1 change from the previous run of the same mode, dataset and sample (null for the first). */
+  deltaF1: number | null;
+}
+
+export function groupKey(s: EvalSummary): string {
+  return `${s.mode} ${s.dataset.name} ${s.dataset.sample}`;
+}
+
+/** Runs oldest first, each with its F1 change from the previous run on the same questions. */
+export function historyRows(runs: readonly EvalSummary[]): HistoryRow[] {
+  const last = new Map<string, number>();
+  return runs.map((run) => {
+    const key = groupKey(run);
+    const prev = last.get(key);
+    last.set(key, run.official.f1);
+    return { run, deltaF1: prev === undefined ? null : run.official.f1 - prev };
+  });
+}
+
+export function formatHistory(runs: readonly EvalSummary[]): string {
+  if (runs.length === 0) return 'No eval runs yet (docqa eval reader|open ...).';
+  const rows = historyRows(runs);
+  const body = rows.map(({ run: r, deltaF1 }) => {
+    const recall = r.retrieval ? Object.entries(r.retrieval.recallAtK).pop() : undefined;
+    return [
+      r.id,
+      r.mode,
+      `${r.model.name}@${r.model.version}`,
+      `${r.dataset.name} ${r.dataset.sample}`,
+      String(r.dataset.questions),
+      f1d(r.official.exact),
+      f1d(r.official.f1),
+      signed(deltaF1),
+      r.official.NoAns_total ? f1d(r.official.NoAns_f1) : '-',
+      recall ? `${pctOf(recall[1])} @${recall[0]}` : '-',
+      f1d(r.latency.p50Ms, 0),
+    ];
+  });
+  const out = [
+    table(
+      ['run', 'mode', 'model', 'dataset', 'n', 'EM', 'F1', 'ΔF1', 'NoAns F1', 'recall', 'p50 ms'],
+      body,
+      (i) => i >= 4,
+    ),
+  ];
+  const groups = new Map<string, EvalSummary[]>();
+  for (const r of runs) groups.set(groupKey(r), [...(groups.get(groupKey(r)) ?? []), r]);
+  out.push('', 'F1 trend per mode, dataset and sample (oldest to newest):');
+  for (const [key, rs] of groups) {
+    const f1s = rs.map((r) => r.official.f1);
+    out.push(`  ${key}: ${sparkline(f1s)} ${f1s.map((v) => v.toFixed(1)).join(' → ')}`);
+  }
+  return out.join('\n');
+}
+
+export function formatComparison(c: Comparison): string {
+  const lines = [
+    `A (champion)   ${c.a.id}  ${c.a.model}  ${c.a.mode}  ${c.a.dataset} ${c.a.sample}`,
+    `B (challenger) ${c.b.id}  ${c.b.model}  ${c.b.mode}  ${c.b.dataset} ${c.b.sample}`,
+    ...c.warnings.map((w) => `warning: ${w}`),
+    `${c.paired} paired questions` + (c.onlyInA || c.onlyInB ? ` (${c.onlyInA} only in A, ${c.onlyInB} only in B)` : ''),
+    '',
+    table(
+      ['metric', 'A', 'B', 'B - A'],
+      Object.entries(c.scores).map(([k, d]) => [k, f1d(d.a), f1d(d.b), signed(d.delta)]),
+      (i) => i > 0,
+    ),
+    '',
+    `per question (F1): B better ${c.perQuestion.wins}, worse ${c.perQuestion.losses}, same ${c.perQuestion.ties}; exact match gained ${c.perQuestion.exactGained}, lost ${c.perQuestion.exactLost}`,
+    `F1 delta ${signed(c.significance.bootstrap.meanDifference)} (95% CI ${signed(c.significance.bootstrap.ci95[0])} .. ${signed(c.significance.bootstrap.ci95[1])}), bootstrap p = ${c.significance.bootstrap.pValue.toFixed(4)}, sign test p = ${c.significance.signTestP.toPrecision(3)}`,
+    `(${c.significance.test})`,
+  ];
+  const example = (e: Comparison['examples']['wins'][number]) =>
+    `  ${e.id}: ${e.question}\n      gold ${JSON.stringify(e.answers.slice(0, 3))}  A ${JSON.stringify(e.a)} (${e.f1A.toFixed(2)})  B ${JSON.stringify(e.b)} (${e.f1B.toFixed(2)})`;
+  if (c.examples.wins.length) lines.push('', 'largest wins of B:', ...c.examples.wins.map(example));
+  if (c.examples.losses.length) lines.push('', 'largest losses of B:', ...c.examples.losses.map(example));
+  return lines.join('\n');
+}

@@ -1,0 +1,180 @@
+/**
+ * The two ways of running a question set:
+ * - reader mode: the reader alone on each question's gold paragraph (isolated reader quality);
+ * - open mode: the real ask pipeline (retriever + reader) over a whole index, as BERTserini/DrQA evaluate
+ *   open-domain QA; each question is also judged for retrieval (see retrieval-metrics.ts).
+ * The runners take their parts (a Reader, a QaPipeline and its store, an Ingestor) and return per-question
+ * outcomes; result.ts turns those into scores.
+ */
+import fs from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { BadInputError } from '../errors.js';
+import { collectFiles, type Ingestor } from '../ingest/ingestor.js';
+import type { QaPipeline } from '../qa/pipeline.js';
+import type { ReadOptions, Reader } from '../reader/types.js';
+import type { DocumentStore } from '../store/store.js';
+import type { EvalDataset, EvalQuestion } from './dataset.js';
+import type { IngestSummary, QuestionOutcome } from './result.js';
+import { judgeRetrieval } from './retrieval-metrics.js';
+
+export type Progress = (done: number, total: number) => void;
+
+/** Runs `work` over the items with at most `concurrency` at a time; results keep the items' order. */
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+  onDone?: (done: number) => void,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!, i);
+      onDone?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  return results;
+}
+
+export interface RunTiming<T> {
+  outcomes: T;
+  wallSeconds: number;
+}
+
+/** Reader mode: every question must have its gold paragraph (SQuAD, or JSONL with "context"). */
+export function checkReaderModeInput(dataset: EvalDataset, questions: readonly EvalQuestion[], file: string): void {
+  const without = questions.find((q) => q.paragraph === null);
+  if (without) {
+    throw new BadInputError(
+      `${file}: reader mode needs each question's gold paragraph (SQuAD JSON, or JSONL lines with "context"); question '${without.id}' has none`,
+      'dataset',
+    );
+  }
+  if (dataset.paragraphs.length === 0) throw new BadInputError(`${file}: no paragraphs`, 'dataset');
+}
+
+export async function runReaderMode(
+  reader: Reader,
+  dataset: EvalDataset,
+  questions: readonly EvalQuestion[],
+  options: { threshold: number; read?: Partial<ReadOptions>; concurrency?: number; onProgress?: Progress },
+): Promise<RunTiming<QuestionOutcome[]>> {
+  const started = performance.now();
+  options.onProgress?.(0, questions.length);
+  const outcomes = await mapConcurrent(
+    questions,
+    options.concurrency ?? 1,
+    async (q): Promise<QuestionOutcome> => {
+      const passage = { id: `paragraph-${q.paragraph}`, text: dataset.paragraphs[q.paragraph!]! };
+      const t0 = performance.now();
+      const reading = await reader.read(q.question, [passage], options.read);
+      const latencyMs = performance.now() - t0;
+      const best = reading.spans[0];
+      return {
+        question: q,
+        bestSpan: best?.text ?? '',
+        answerScore: best?.score ?? null,
+        noAnswerProb: reading.noAnswerScore,
+        noAnswerChosen: reading.noAnswerScore >= options.threshold || !best,
+        latencyMs,
+      };
+    },
+    (done) => options.onProgress?.(done, questions.length),
+  );
+  return { outcomes, wallSeconds: (performance.now() - started) / 1000 };
+}
+
+export async function runOpenMode(
+  pipeline: QaPipeline,
+  store: DocumentStore,
+  questions: readonly EvalQuestion[],
+  options: { topK: number; concurrency?: number; onProgress?: Progress },
+): Promise<RunTiming<QuestionOutcome[]>> {
+  const started = performance.now();
+  options.onProgress?.(0, questions.length);
+  const outcomes = await mapConcurrent(
+    questions,
+    options.concurrency ?? 1,
+    async (q): Promise<QuestionOutcome> => {
+      const result = await pipeline.ask({ question: q.question, retrieverTopK: options.topK, topK: 1 });
+      // The same query against the same index returns the same passages the pipeline read; searched again here
+      // (outside the timed ask) because AskResult carries answers, not the retrieved passages.
+      const hits = await store.search(result.question, { topK: options.topK });
+      const best = result.answers[0];
+      return {
+        question: q,
+        bestSpan: best?.text ?? '',
+        answerScore: best?.score ?? null,
+        noAnswerProb: result.noAnswer.score,
+        noAnswerChosen: result.noAnswer.chosen || !best,
+        latencyMs: result.timings.totalMs,
+        stages: { retrieveMs: result.timings.retrieveMs, readMs: result.timings.readMs },
+        retrieval: judgeRetrieval(
+          hits.map((h) => ({ text: h.passage.text, document: h.document.name })),
+          { answers: q.answers, document: q.document, article: q.article },
+        ),
+        answerDocument: best?.document.name ?? null,
+      };
+    },
+    (done) => options.onProgress?.(done, questions.length),
+  );
+  return { outcomes, wallSeconds: (performance.now() - started) / 1000 };
+}
+
+/** The documents of a SQuAD file: one per article, its paragraphs joined by blank lines, named by its title. */
+export function squadDocuments(dataset: EvalDataset): { name: string; text: string }[] {
+  const used = new Map<string, number>();
+  return dataset.articles.map((a) => {
+    const n = (used.get(a.title) ?? 0) + 1;
+    used.set(a.title, n);
+    return {
+      name: n === 1 ? a.title : `${a.title} (${n})`,
+      text: a.paragraphs.map((p) => dataset.paragraphs[p]!.trim()).join('\n\n'),
+    };
+  });
+}
+
+async function ingestAll(
+  ingestor: Ingestor,
+  inputs: readonly { name: string; load: () => Promise<Buffer>; mediaType?: string }[],
+): Promise<IngestSummary> {
+  const started = performance.now();
+  let documents = 0;
+  let passages = 0;
+  const failures: string[] = [];
+  for (const input of inputs) {
+    const outcome = await ingestor.ingestSafely({ name: input.name, data: await input.load(), mediaType: input.mediaType });
+    if (outcome.status === 'failed') failures.push(outcome.reason ?? input.name);
+    else {
+      documents++;
+      passages += outcome.passages;
+    }
+  }
+  return { documents, passages, failed: failures.length, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Ingests a SQuAD file's articles as text documents (through the real ingestor: converter, splitter, store). */
+export function ingestSquadArticles(ingestor: Ingestor, dataset: EvalDataset): Promise<IngestSummary> {
+  return ingestAll(
+    ingestor,
+    squadDocuments(dataset).map((d) => ({
+      name: d.name,
+      load: async () => Buffer.from(d.text, 'utf8'),
+      mediaType: 'text/plain',
+    })),
+  );
+}
+
+/** Ingests every supported file under a folder, named as `docqa ingest <dir>` names them. */
+export async function ingestCorpus(ingestor: Ingestor, dir: string): Promise<IngestSummary> {
+  const { files } = await collectFiles([dir]);
+  if (files.length === 0) throw new BadInputError(`--corpus ${dir}: no supported files in it`, 'corpus');
+  return ingestAll(
+    ingestor,
+    files.map((f) => ({ name: f.name, load: () => fs.readFile(f.file) })),
+  );
+}
