@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { UnsupportedMediaTypeError } from '../../errors.js';
 import type { Converter } from '../converter.js';
-import { markdownConverter, textConverter } from './text.js';
+import { docxConverter } from './docx.js';
+import { pdfConverter } from './pdf.js';
+import { htmlConverter, markdownConverter, textConverter } from './text.js';
 
 /** Every converter docqa knows, in order of preference. Add a format by adding its converter here. */
-export const CONVERTERS: readonly Converter[] = [textConverter, markdownConverter];
+export const CONVERTERS: readonly Converter[] = [pdfConverter, docxConverter, textConverter, markdownConverter, htmlConverter];
 
 export function supportedExtensions(): string[] {
   return CONVERTERS.flatMap((c) => c.extensions);
@@ -21,4 +23,11 @@ export function converterFor(name: string, mediaType?: string): Converter {
   throw new UnsupportedMediaTypeError(
     `${name}: unsupported file type${ext ? ` '${ext}'` : ''}${type ? ` (${type})` : ''}; supported: ${supportedExtensions().join(', ')}`,
   );
+}
+
+/** The converter of a format name (as recorded in ConvertedDocument.meta.format). */
+export function converterByFormat(format: string): Converter {
+  const c = CONVERTERS.find((x) => x.format === format);
+  if (!c) throw new UnsupportedMediaTypeError(`unknown document format '${format}'`);
+  return c;
 }
