@@ -71,7 +71,7 @@ export interface ThresholdSweep extends BestThresholds {
    * The official sweep on the best spans (every question answered), so it covers every threshold. The script
    * answers a question when its probability is <= best_f1_thresh; docqa answers when it is < its threshold, so the
    * equivalent DOCQA_NO_ANSWER_THRESHOLD lies above best_f1_thresh, up to the next larger probability of the run:
-   * the shortest decimal near the middle of that interval (0 when answering nothing is best).
+   * the shortest decimal near the middle of that interval, strictly inside it (0 when answering nothing is best).
    */
   recommendedThreshold: number;
   /** The threshold the run used. */
@@ -162,8 +162,8 @@ export function summaryOf(result: EvalResult): EvalSummary {
 /**
  * docqa's threshold equivalent to the script's best threshold `t` (see ThresholdSweep.recommendedThreshold): any
  * value in (t, next larger probability] makes the same decisions on this run; this picks the one with the fewest
- * significant digits near the middle of that interval (halfway to 1 when t is the largest probability), and 0 when
- * answering nothing is best.
+ * significant digits near the middle of that interval and strictly inside it (halfway to 1 when t is the largest
+ * probability), and 0 when answering nothing is best.
  */
 export function docqaThreshold(probs: readonly number[], t: number, answeredAny: boolean): number {
   if (!answeredAny) return 0;
@@ -173,7 +173,7 @@ export function docqaThreshold(probs: readonly number[], t: number, answeredAny:
   const mid = (t + hi) / 2;
   for (let digits = 1; digits <= 17; digits++) {
     const candidate = Number(mid.toPrecision(digits));
-    if (candidate > t && candidate <= hi) return candidate;
+    if (candidate > t && candidate < hi) return candidate;
   }
   return hi;
 }

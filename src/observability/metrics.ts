@@ -4,6 +4,25 @@ import type { AskResult } from '../qa/answer.js';
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const SCORE_BUCKETS = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
 
+/** Labels of the docqa_eval_* gauges. */
+export const EVAL_LABELS = ['model', 'version', 'dataset', 'sample', 'mode'] as const;
+
+/** One stored eval run as the docqa_eval_* gauges export it (scores in percent, like the official script). */
+export interface EvalGaugeRow {
+  labels: Record<(typeof EVAL_LABELS)[number], string>;
+  exact: number;
+  f1: number;
+  hasAns: { exact: number; f1: number } | null;
+  noAns: { exact: number; f1: number } | null;
+  bestF1: number;
+  /** k -> share 0..1 (open mode). */
+  recallAtK: Record<string, number> | null;
+  mrr: number | null;
+  latencyP95Seconds: number;
+  questions: number;
+  timestampSeconds: number;
+}
+
 /**
  * The service's Prometheus metrics, on a registry of their own (so tests and several apps in one process do not
  * collide). Everything exported on /metrics is declared here.
@@ -109,4 +128,61 @@ export class Metrics {
       },
     });
   }
+
+  // ---- Evaluation scores (issue 6): the latest stored `docqa eval` run per model version, dataset, sample and
+  // mode, read from ${dataDir}/eval/runs at scrape time (see src/eval/gauges.ts), so an alert can fire on a drop.
+  private evalSource: (() => Promise<EvalGaugeRow[]>) | null = null;
+  private evalCache: { at: number; rows: Promise<EvalGaugeRow[]> } | null = null;
+
+  private evalRows(): Promise<EvalGaugeRow[]> {
+    if (!this.evalSource) return Promise.resolve([]);
+    const now = Date.now();
+    // the gauges below are collected one after the other in one scrape: read the runs once per scrape
+    if (!this.evalCache || now - this.evalCache.at > 1000) {
+      this.evalCache = { at: now, rows: this.evalSource().catch(() => []) };
+    }
+    return this.evalCache.rows;
+  }
+
+  private evalGauge<L extends string>(name: string, help: string, extraLabels: readonly L[], values: (row: EvalGaugeRow) => [Partial<Record<L, string>>, number][]): void {
+    const rows = () => this.evalRows();
+    new client.Gauge<string>({
+      name,
+      help,
+      labelNames: [...EVAL_LABELS, ...extraLabels] as string[],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await rows()) {
+          for (const [extra, value] of values(row)) {
+            if (Number.isFinite(value)) this.set({ ...row.labels, ...extra }, value);
+          }
+        }
+      },
+    });
+  }
+
+  /** Exports the latest eval scores; `load` is called at most once a second, at scrape time. */
+  trackEvalScores(load: () => Promise<EvalGaugeRow[]>): void {
+    const first = this.evalSource === null;
+    this.evalSource = load;
+    this.evalCache = null;
+    if (!first) return;
+    const subsets = (r: EvalGaugeRow, key: 'exact' | 'f1'): [{ subset: string }, number][] => [
+      [{ subset: 'all' }, r[key]],
+      ...(r.hasAns ? ([[{ subset: 'has_ans' }, r.hasAns[key]]] as [{ subset: string }, number][]) : []),
+      ...(r.noAns ? ([[{ subset: 'no_ans' }, r.noAns[key]]] as [{ subset: string }, number][]) : []),
+    ];
+    this.evalGauge('docqa_eval_exact', 'Exact match (official SQuAD, percent) of the latest eval run', ['subset'], (r) => subsets(r, 'exact'));
+    this.evalGauge('docqa_eval_f1', 'F1 (official SQuAD, percent) of the latest eval run', ['subset'], (r) => subsets(r, 'f1'));
+    this.evalGauge('docqa_eval_best_f1', 'Best F1 (percent) over no-answer thresholds of the latest eval run', [], (r) => [[{}, r.bestF1]]);
+    this.evalGauge('docqa_eval_recall_at_k', 'Open mode: share of answerable questions with a gold answer in the top k passages', ['k'], (r) =>
+      Object.entries(r.recallAtK ?? {}).map(([k, v]) => [{ k }, v] as [{ k: string }, number]),
+    );
+    this.evalGauge('docqa_eval_mrr', 'Open mode: mean reciprocal rank of the first passage with a gold answer', [], (r) => (r.mrr === null ? [] : [[{}, r.mrr]]));
+    this.evalGauge('docqa_eval_latency_p95_seconds', 'p95 latency per question of the latest eval run', [], (r) => [[{}, r.latencyP95Seconds]]);
+    this.evalGauge('docqa_eval_questions', 'Questions evaluated in the latest eval run', [], (r) => [[{}, r.questions]]);
+    this.evalGauge('docqa_eval_timestamp_seconds', 'When the latest eval run was made (Unix time)', [], (r) => [[{}, r.timestampSeconds]]);
+  }
+  // ---- end of evaluation scores ----
 }

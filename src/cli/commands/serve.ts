@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { once } from 'node:events';
 import { buildApp } from '../../api/app.js';
+import { loadEvalGaugeRows } from '../../eval/gauges.js';
 import { openServices } from '../../services.js';
 import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
 
@@ -16,6 +17,8 @@ export function serveCommand(): Command {
       const counts = await services.store.counts();
       services.metrics.gauge('docqa_store_documents', 'Documents in the store', async () => (await services.store.counts()).documents);
       services.metrics.gauge('docqa_store_passages', 'Passages in the store', async () => (await services.store.counts()).passages);
+      // latest `docqa eval` scores per model version (docqa_eval_*), read from <data-dir>/eval/runs at scrape time
+      services.metrics.trackEvalScores(() => loadEvalGaugeRows(config.dataDir));
       const app = buildApp({
         pipeline,
         ingestor: services.ingestor,
