@@ -31,3 +31,21 @@ export const listSchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/** JSON inside a form field. */
+const jsonField = z.string().transform((s, ctx) => {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+    return z.NEVER;
+  }
+});
+
+/** The text fields of a multipart document upload (the file itself is the part `file`). */
+export const uploadFieldsSchema = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(1024).optional(),
+    meta: jsonField.pipe(z.record(z.string(), z.string())).optional(),
+  })
+  .strict();

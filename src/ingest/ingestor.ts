@@ -1,27 +1,55 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Config } from '../config.js';
 import type { DocumentMeta } from '../documents/document.js';
-import { converterFor, supportedExtensions } from '../documents/converters/index.js';
+import { converterByFormat, converterFor } from '../documents/converters/index.js';
+import { failureKindOf, UnreadableDocumentError, type FailureKind } from '../documents/failure.js';
 import { prepareDocument } from '../documents/prepare.js';
 import type { SplitOptions } from '../documents/splitter.js';
 import { BadInputError, DocqaError, TooLargeError, errorMessage } from '../errors.js';
 import type { DocumentStore, WriteStatus } from '../store/store.js';
+import { defaultConversion, type Conversion } from './conversion.js';
+import { documentQuality, type DocumentQuality } from './quality.js';
+
+export { collectFiles } from './files.js';
 
 export interface IngestLimits {
   maxFileBytes: number;
+  /** Per-file conversion time limit (default 60 s). */
+  fileTimeoutMs?: number;
+  /** Per-conversion-worker heap limit in MiB (default 1024). */
+  fileMemoryMb?: number;
+  /** Files converted at the same time (default 2). */
+  concurrency?: number;
 }
+
+/** The metadata key holding the sha256 of the source file's bytes, which lets unchanged files skip conversion. */
+export const SOURCE_HASH_KEY = 'sourceSha256';
 
 export interface IngestOutcome {
   name: string;
+  /**
+   * created / replaced: written. unchanged: already stored, either skipped before conversion (same source bytes,
+   * `skipped`) or converted to the same text. failed: see `failure` and `reason`.
+   */
   status: WriteStatus | 'failed';
   documentId?: string;
+  format?: string;
   pages: number;
   passages: number;
   chars: number;
   warnings: string[];
-  /** Why it failed (status 'failed'). */
+  /** True when the source bytes were unchanged and conversion was skipped. */
+  skipped?: boolean;
+  /** Set when the same text is already stored under another name (the store keeps one copy, under that name). */
+  duplicateOf?: string;
+  /** Data-quality figures of the converted document (absent when skipped or failed). */
+  quality?: DocumentQuality;
+  /** Why it failed (status 'failed'): a message that starts with the document name. */
   reason?: string;
   errorCode?: string;
+  failure?: FailureKind;
+  /** Wall time spent on this document. */
+  ms: number;
 }
 
 export interface IngestInput {
@@ -29,80 +57,142 @@ export interface IngestInput {
   /** Unique document name (relative path or upload name). */
   name: string;
   mediaType?: string;
+  /** Convert as this format whatever the name says (e.g. 'text' for text sent as JSON). */
+  format?: string;
   meta?: DocumentMeta;
+}
+
+export interface IngestOptions {
+  /** Convert even when the source bytes are unchanged. */
+  force?: boolean;
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** Convert → split → write, for one document at a time. Throws typed errors; see ingestSafely for batches. */
 export class Ingestor {
+  readonly conversion: Conversion;
+
   constructor(
     private readonly store: DocumentStore,
     private readonly split: SplitOptions,
-    private readonly limits: IngestLimits,
-  ) {}
+    readonly limits: IngestLimits,
+    conversion?: Conversion,
+  ) {
+    this.conversion =
+      conversion ??
+      defaultConversion({
+        timeoutMs: limits.fileTimeoutMs ?? 60_000,
+        memoryMb: limits.fileMemoryMb ?? 1024,
+        concurrency: limits.concurrency ?? 2,
+      });
+  }
 
-  async ingest(input: IngestInput): Promise<IngestOutcome> {
-    if (input.name.trim().length === 0) throw new BadInputError('document name must not be empty', 'name');
-    if (input.data.length > this.limits.maxFileBytes) {
-      throw new TooLargeError(
-        `${input.name}: ${input.data.length} bytes is over the limit of ${this.limits.maxFileBytes}`,
-        this.limits.maxFileBytes,
-      );
+  /** An ingestor with every ingestion setting of the config (size, time and memory limits, concurrency). */
+  static fromConfig(store: DocumentStore, config: Config, conversion?: Conversion): Ingestor {
+    return new Ingestor(
+      store,
+      { words: config.passageWords, overlap: config.passageOverlap },
+      {
+        maxFileBytes: config.maxFileBytes,
+        fileTimeoutMs: config.fileTimeoutMs,
+        fileMemoryMb: config.fileMemoryMb,
+        concurrency: config.ingestConcurrency,
+      },
+      conversion,
+    );
+  }
+
+  async ingest(input: IngestInput, options: IngestOptions = {}): Promise<IngestOutcome> {
+    const started = performance.now();
+    const { name, data } = input;
+    if (name.trim().length === 0) throw new BadInputError('document name must not be empty', 'name');
+    if (data.length > this.limits.maxFileBytes) {
+      throw new TooLargeError(`${name}: ${data.length} bytes is over the limit of ${this.limits.maxFileBytes} (maxFileBytes)`, this.limits.maxFileBytes);
     }
-    const converter = converterFor(input.name, input.mediaType);
-    const converted = await converter.convert(input.data, input.name);
-    const { doc, passages } = prepareDocument(converted, input.name, input.meta ?? {}, this.split);
-    if (passages.length === 0) throw new BadInputError(`${input.name}: no text to index`, 'file');
+    const converter = input.format ? converterByFormat(input.format) : converterFor(name, input.mediaType);
+    const sourceHash = sha256(data);
+    const elapsed = () => Math.round(performance.now() - started);
+    if (!options.force) {
+      const existing = await this.store.findDocumentByName(name);
+      if (existing && existing.meta[SOURCE_HASH_KEY] === sourceHash) {
+        return {
+          name,
+          status: 'unchanged',
+          skipped: true,
+          documentId: existing.id,
+          format: existing.meta.format,
+          pages: existing.pageCount,
+          passages: existing.passageCount,
+          chars: existing.charCount,
+          warnings: [],
+          ms: elapsed(),
+        };
+      }
+    }
+    const converted = await this.conversion.convert({ data, name, format: converter.format });
+    const { doc, passages } = prepareDocument(converted, name, { ...input.meta, [SOURCE_HASH_KEY]: sourceHash }, this.split);
+    if (passages.length === 0) {
+      throw converted.pages.length > 0
+        ? new UnreadableDocumentError(name, 'no_text_layer', 'looks like a scan (no text layer): no page has text')
+        : new UnreadableDocumentError(name, 'empty', 'no text to index');
+    }
     const result = await this.store.writeDocument(doc, passages);
+    const warnings = [...converted.warnings];
+    let duplicateOf: string | undefined;
+    if (result.status === 'unchanged') {
+      const stored = await this.store.getDocument(doc.id);
+      if (stored && stored.name !== name) {
+        duplicateOf = stored.name;
+        warnings.push(`same text as ${stored.name}, which is stored once, under that name`);
+      }
+    }
     return {
-      name: input.name,
+      name,
       status: result.status,
       documentId: doc.id,
+      format: converter.format,
       pages: doc.pageCount,
       passages: passages.length,
       chars: doc.charCount,
-      warnings: converted.warnings,
+      warnings,
+      ...(duplicateOf ? { duplicateOf } : {}),
+      quality: documentQuality(converted, passages),
+      ms: elapsed(),
     };
   }
 
   /** Like ingest, but a bad file becomes a 'failed' outcome with its reason instead of an exception. */
-  async ingestSafely(input: IngestInput): Promise<IngestOutcome> {
+  async ingestSafely(input: IngestInput, options: IngestOptions = {}): Promise<IngestOutcome> {
+    const started = performance.now();
     try {
-      return await this.ingest(input);
+      return await this.ingest(input, options);
     } catch (err) {
       if (err instanceof DocqaError && err.code === 'unavailable') throw err; // the store is down: stop the batch
-      return {
-        name: input.name,
-        status: 'failed',
-        pages: 0,
-        passages: 0,
-        chars: 0,
-        warnings: [],
-        reason: errorMessage(err),
-        errorCode: err instanceof DocqaError ? err.code : 'internal',
-      };
+      return failedOutcome(input.name, err, Math.round(performance.now() - started));
     }
+  }
+
+  /** Stops the conversion workers. */
+  async close(): Promise<void> {
+    await this.conversion.close();
   }
 }
 
-/** Files under the given paths (folders recursively, sorted), with the name each is stored under. */
-export async function collectFiles(paths: string[]): Promise<{ file: string; name: string }[]> {
-  const extensions = new Set(supportedExtensions());
-  const found: { file: string; name: string }[] = [];
-  for (const p of paths) {
-    const stat = await fs.stat(p).catch(() => null);
-    if (!stat) throw new BadInputError(`no such file or folder: ${p}`, 'paths');
-    if (stat.isFile()) {
-      found.push({ file: p, name: path.basename(p) });
-      continue;
-    }
-    const root = path.resolve(p);
-    const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      const file = path.join(e.parentPath, e.name);
-      if (!extensions.has(path.extname(e.name).toLowerCase())) continue;
-      found.push({ file, name: path.relative(root, file).split(path.sep).join('/') });
-    }
-  }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
+export function failedOutcome(name: string, err: unknown, ms = 0): IngestOutcome {
+  const message = errorMessage(err);
+  return {
+    name,
+    status: 'failed',
+    pages: 0,
+    passages: 0,
+    chars: 0,
+    warnings: [],
+    reason: message.startsWith(name) || name.trim() === '' ? message : `${name}: ${message}`,
+    errorCode: err instanceof DocqaError ? err.code : 'internal',
+    failure: failureKindOf(err),
+    ms,
+  };
 }

@@ -1,9 +1,12 @@
-import express, { Router } from 'express';
-import { BadInputError, NotFoundError } from '../../errors.js';
-import type { Ingestor, IngestOutcome } from '../../ingest/ingestor.js';
+import express, { Router, type RequestHandler } from 'express';
+import multer from 'multer';
+import { BadInputError, NotFoundError, TooLargeError, UnsupportedMediaTypeError, errorMessage } from '../../errors.js';
+import { CONVERTERS } from '../../documents/converters/index.js';
+import { failedOutcome, type IngestInput, type Ingestor } from '../../ingest/ingestor.js';
+import { fileReport } from '../../ingest/report.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DocumentStore } from '../../store/store.js';
-import { listSchema, textDocumentSchema } from '../schemas.js';
+import { listSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
 
 export interface DocumentRouteDeps {
   store: DocumentStore;
@@ -12,37 +15,93 @@ export interface DocumentRouteDeps {
   maxUploadBytes: number;
 }
 
+const isMultipart = (type: string | undefined) => /^multipart\/form-data\b/iu.test(type ?? '');
+
+/** Multipart uploads: one file in the field `file`, kept in memory up to maxUploadBytes (then 413). */
+function multipartUpload(maxUploadBytes: number): RequestHandler {
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxUploadBytes, files: 1, fields: 8, fieldSize: 64 * 1024, parts: 10 },
+    defParamCharset: 'utf8', // file names in UTF-8 (browsers and curl send them so)
+  } as multer.Options).single('file');
+  return (req, res, next) => {
+    if (!isMultipart(req.headers['content-type'])) return next();
+    upload(req, res, (err: unknown) => {
+      if (!err) return next();
+      if (err instanceof multer.MulterError) {
+        if (err.code === 'LIMIT_FILE_SIZE') {
+          return next(new TooLargeError(`upload is over the limit of ${maxUploadBytes} bytes (maxUploadBytes)`, maxUploadBytes));
+        }
+        const field = err.code === 'LIMIT_UNEXPECTED_FILE' ? (err.field ?? 'file') : 'body';
+        return next(new BadInputError(`${field}: ${err.message} (send one file in the field "file")`, field));
+      }
+      next(new BadInputError(`malformed multipart body: ${errorMessage(err)}`, 'body'));
+    });
+  };
+}
+
 export function documentRoutes({ store, ingestor, metrics, maxUploadBytes }: DocumentRouteDeps): Router {
   const router = Router();
   const rawText = express.text({ type: ['text/plain', 'text/markdown'], limit: maxUploadBytes });
+  // any other non-JSON, non-multipart body is the file itself (e.g. Content-Type: application/pdf, ?name=x.pdf)
+  const rawFile = express.raw({
+    type: (req) => !isMultipart(req.headers['content-type']) && !/json|^text\/(plain|markdown)/iu.test(req.headers['content-type'] ?? ''),
+    limit: maxUploadBytes,
+  });
 
-  function record(outcome: IngestOutcome): IngestOutcome {
-    metrics.ingestDocuments.inc({ status: outcome.status });
-    if (outcome.status === 'created' || outcome.status === 'replaced') metrics.ingestPassages.inc(outcome.passages);
-    return outcome;
+  /** What was uploaded, in any of the accepted shapes. */
+  function inputOf(req: express.Request): IngestInput {
+    const queryName = typeof req.query.name === 'string' ? req.query.name.trim() : '';
+    if (isMultipart(req.headers['content-type'])) {
+      const file = req.file;
+      if (!file) throw new BadInputError('file: a multipart upload needs one file in the field "file"', 'file');
+      const fields = uploadFieldsSchema.parse(req.body ?? {});
+      const name = fields.name ?? (queryName || file.originalname);
+      if (!name) throw new BadInputError('name: the file has no name; send the field "name"', 'name');
+      return { data: file.buffer, name, mediaType: file.mimetype, meta: fields.meta };
+    }
+    if (req.is('application/json')) {
+      const body = textDocumentSchema.parse(req.body ?? {});
+      // JSON carries text, whatever the name's extension
+      return { data: Buffer.from(body.text, 'utf8'), name: body.name, format: 'text', meta: body.meta };
+    }
+    if (typeof req.body === 'string') {
+      if (!queryName) throw new BadInputError('name: query parameter is required for a text body', 'name');
+      const format = req.is('text/markdown') ? 'markdown' : 'text';
+      return { data: Buffer.from(req.body, 'utf8'), name: queryName, format };
+    }
+    if (Buffer.isBuffer(req.body)) {
+      const type = req.headers['content-type'];
+      if (!queryName && type && CONVERTERS.some((c) => c.mediaTypes.includes(type.split(';')[0]!.trim().toLowerCase()))) {
+        throw new BadInputError('name: query parameter is required for a file body', 'name');
+      }
+      if (!queryName) {
+        throw new UnsupportedMediaTypeError(
+          `send multipart/form-data with a file, JSON {name, text}, or a file body with ?name= (got ${req.headers['content-type'] ?? 'no content type'})`,
+        );
+      }
+      return { data: req.body, name: queryName, mediaType: req.headers['content-type'] };
+    }
+    throw new BadInputError('send multipart/form-data with a file, JSON {name, text}, or a text/plain body with ?name=', 'body');
   }
 
-  /** JSON {name, text, meta?}, or a text/plain or text/markdown body with ?name=. */
-  router.post('/v1/documents', rawText, async (req, res) => {
-    let input: { name: string; text: string; meta?: Record<string, string> };
-    if (req.is('application/json')) {
-      input = textDocumentSchema.parse(req.body ?? {});
-    } else if (typeof req.body === 'string') {
-      const name = typeof req.query.name === 'string' ? req.query.name.trim() : '';
-      if (!name) throw new BadInputError('name: query parameter is required for a text body', 'name');
-      input = { name, text: req.body };
-    } else {
-      throw new BadInputError('send JSON {name, text} or a text/plain body with ?name=', 'body');
+  /**
+   * Upload one document: multipart/form-data (field `file`, optional `name` and `meta` as a JSON object of
+   * strings) for PDF, DOCX, text, Markdown or HTML; JSON {name, text, meta?}; a text/plain or text/markdown body
+   * with ?name=; or the raw file as the body with ?name=. The file goes through the same converters, limits and
+   * timeout as `docqa ingest`. 201 created/replaced, 200 unchanged, 400 unreadable, 413 too large, 415 unknown type.
+   */
+  router.post('/v1/documents', multipartUpload(maxUploadBytes), rawText, rawFile, async (req, res) => {
+    const input = inputOf(req);
+    let outcome;
+    try {
+      outcome = await ingestor.ingest(input);
+    } catch (err) {
+      metrics.observeIngest(failedOutcome(input.name, err));
+      throw err;
     }
-    const outcome = record(
-      await ingestor.ingest({
-        data: Buffer.from(input.text, 'utf8'),
-        name: input.name,
-        mediaType: req.is('text/markdown') ? 'text/markdown' : 'text/plain',
-        meta: input.meta,
-      }),
-    );
-    res.status(outcome.status === 'unchanged' ? 200 : 201).json(outcome);
+    metrics.observeIngest(outcome);
+    res.status(outcome.status === 'unchanged' ? 200 : 201).json(fileReport(outcome));
   });
 
   router.get('/v1/documents', async (req, res) => {

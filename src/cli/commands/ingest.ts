@@ -1,35 +1,89 @@
 import { Command } from 'commander';
 import fs from 'node:fs/promises';
-import { collectFiles } from '../../ingest/ingestor.js';
+import path from 'node:path';
+import { ingestBatch } from '../../ingest/batch.js';
+import { collectFiles } from '../../ingest/files.js';
+import { Ingestor } from '../../ingest/ingestor.js';
+import { barProgress, lineProgress, silentProgress, type Progress } from '../../ingest/progress.js';
+import { fileReport, formatSummary, summarize } from '../../ingest/report.js';
 import { openServices } from '../../services.js';
 import { EXIT } from '../exit.js';
-import { addConfigOptions, configFrom } from '../options.js';
+import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+/** Conventional exit status of a process stopped by SIGINT (128 + 2): the run was interrupted, not broken. */
+const INTERRUPTED = 130;
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
+}
 
 export function ingestCommand(): Command {
   return addConfigOptions(new Command('ingest'))
-    .description('ingest files and folders (recursively) into the store')
+    .description(
+      'ingest files and folders (recursively) into the store: PDF, DOCX, text, Markdown, HTML. Unchanged files are ' +
+        'skipped, changed files replace their old passages, and a killed run can simply be run again.',
+    )
     .argument('<paths...>', 'files or folders')
-    .option('--json', 'print a JSON report')
+    .option('--include <glob>', "only files matching this glob (repeatable; '*.pdf', 'papers/**')", collect, [])
+    .option('--exclude <glob>', "skip files or folders matching this glob (repeatable; 'drafts', '*.tmp.md')", collect, [])
+    .option('--concurrency <n>', 'files converted at the same time (DOCQA_INGEST_CONCURRENCY)', parseIntFlag('--concurrency'))
+    .option('--max-file-bytes <n>', 'larger files fail as too_large (DOCQA_MAX_FILE_BYTES)', parseIntFlag('--max-file-bytes'))
+    .option('--file-timeout-ms <n>', 'per-file conversion time limit (DOCQA_FILE_TIMEOUT_MS)', parseIntFlag('--file-timeout-ms'))
+    .option('--file-memory-mb <n>', 'per-file conversion heap limit (DOCQA_FILE_MEMORY_MB)', parseIntFlag('--file-memory-mb'))
+    .option('--force', 'convert files again even when their bytes are unchanged')
+    .option('--json', 'print a JSON report on stdout (progress lines go to stderr)')
+    .option('--no-progress', 'no progress bar or per-file lines')
+    .option('--metrics-file <file>', "write this run's metrics in Prometheus text format (for a textfile collector)")
     .action(async (paths: string[], flags) => {
-      const services = await openServices(configFrom(flags));
+      const config = configFrom(flags, {
+        ingestConcurrency: flags.concurrency,
+        maxFileBytes: flags.maxFileBytes,
+        fileTimeoutMs: flags.fileTimeoutMs,
+        fileMemoryMb: flags.fileMemoryMb,
+      });
+      const { files, unsupported, excluded } = await collectFiles(paths, { include: flags.include, exclude: flags.exclude });
+      const services = await openServices(config);
+      const ingestor = Ingestor.fromConfig(services.store, config);
+      const stopper = new AbortController();
+      const onSigint = () => {
+        if (stopper.signal.aborted) process.exit(INTERRUPTED);
+        process.stderr.write('\ndocqa: interrupted: finishing the files in flight (Ctrl-C again to stop now)\n');
+        stopper.abort();
+      };
+      process.on('SIGINT', onSigint);
+      const progress: Progress = !flags.progress
+        ? silentProgress
+        : process.stderr.isTTY
+          ? barProgress(process.stderr)
+          : lineProgress(flags.json ? process.stderr : process.stdout);
       try {
-        const files = await collectFiles(paths);
-        const outcomes = [];
-        for (const { file, name } of files) {
-          const data = await fs.readFile(file);
-          const outcome = await services.ingestor.ingestSafely({ data, name });
-          outcomes.push(outcome);
-          if (!flags.json) {
-            const detail =
-              outcome.status === 'failed' ? outcome.reason : `${outcome.passages} passages, ${outcome.chars} chars`;
-            process.stdout.write(`${outcome.status.padEnd(9)} ${name}: ${detail}\n`);
-          }
+        progress.start(files.length);
+        const result = await ingestBatch(ingestor, files, {
+          concurrency: config.ingestConcurrency,
+          force: flags.force === true,
+          signal: stopper.signal,
+          onStart: (f) => progress.fileStarted(f),
+          onDone: (o) => {
+            services.metrics.observeIngest(o);
+            progress.fileDone(o);
+          },
+        }).finally(() => progress.stop());
+        const summary = summarize(result.outcomes, result.seconds, { unsupported, excluded, aborted: result.aborted });
+        if (flags.json) {
+          process.stdout.write(JSON.stringify({ summary, files: result.outcomes.map(fileReport) }, null, 2) + '\n');
+        } else {
+          process.stdout.write(formatSummary(summary) + '\n');
         }
-        const failed = outcomes.filter((o) => o.status === 'failed').length;
-        if (flags.json) process.stdout.write(JSON.stringify({ files: outcomes }, null, 2) + '\n');
-        else process.stdout.write(`${files.length} files, ${failed} failed\n`);
-        if (failed > 0) process.exitCode = EXIT.partial;
+        if (flags.metricsFile) await writeAtomically(flags.metricsFile, await services.metrics.registry.metrics());
+        if (result.aborted) process.exitCode = INTERRUPTED;
+        else if (summary.files.failed > 0) process.exitCode = EXIT.partial;
       } finally {
+        process.off('SIGINT', onSigint);
+        await ingestor.close();
         await services.close();
       }
     });

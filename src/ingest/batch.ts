@@ -1,0 +1,71 @@
+/**
+ * A batch of files through one Ingestor with bounded concurrency: at most `concurrency` files are read and
+ * converted at a time (so memory stays bounded), each file fails alone, and an unreachable store stops the batch
+ * (after the files in flight) by throwing.
+ *
+ * Resumability comes from the parts: unchanged files are skipped by their source hash, and each document is
+ * written atomically by the store, so a batch killed at any point and run again converges to the same store.
+ */
+import fs from 'node:fs/promises';
+import { UnreadableDocumentError } from '../documents/failure.js';
+import { errorMessage, TooLargeError } from '../errors.js';
+import type { SourceFile } from './files.js';
+import { failedOutcome, type IngestOptions, type IngestOutcome, type Ingestor } from './ingestor.js';
+
+export interface BatchOptions extends IngestOptions {
+  concurrency: number;
+  /** Stop taking new files (those in flight finish). */
+  signal?: AbortSignal;
+  onStart?(file: SourceFile): void;
+  onDone?(outcome: IngestOutcome, file: SourceFile): void;
+}
+
+export interface BatchResult {
+  /** In the order of `files` (files never started, after an abort, are absent). */
+  outcomes: IngestOutcome[];
+  seconds: number;
+  aborted: boolean;
+}
+
+async function ingestFile(ingestor: Ingestor, f: SourceFile, options: IngestOptions): Promise<IngestOutcome> {
+  const max = ingestor.limits.maxFileBytes;
+  if (f.size > max) {
+    // refused before reading it: a huge file never enters memory
+    return failedOutcome(f.name, new TooLargeError(`${f.name}: ${f.size} bytes is over the limit of ${max} (maxFileBytes)`, max));
+  }
+  let data: Buffer;
+  try {
+    data = await fs.readFile(f.file);
+  } catch (err) {
+    return failedOutcome(f.name, new UnreadableDocumentError(f.name, 'unreadable_file', `cannot read ${f.file} (${errorMessage(err)})`));
+  }
+  return ingestor.ingestSafely({ data, name: f.name }, options);
+}
+
+export async function ingestBatch(ingestor: Ingestor, files: SourceFile[], options: BatchOptions): Promise<BatchResult> {
+  const started = performance.now();
+  const outcomes: (IngestOutcome | undefined)[] = Array.from({ length: files.length }, () => undefined);
+  let next = 0;
+  let fatal: unknown = null;
+  const lane = async () => {
+    while (fatal === null && !options.signal?.aborted && next < files.length) {
+      const i = next++;
+      const f = files[i]!;
+      options.onStart?.(f);
+      try {
+        const outcome = await ingestFile(ingestor, f, { force: options.force });
+        outcomes[i] = outcome;
+        options.onDone?.(outcome, f);
+      } catch (err) {
+        fatal ??= err; // only an unavailable store gets here (ingestSafely rethrows it)
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, files.length)) }, lane));
+  if (fatal !== null) throw fatal;
+  return {
+    outcomes: outcomes.filter((o): o is IngestOutcome => o !== undefined),
+    seconds: (performance.now() - started) / 1000,
+    aborted: options.signal?.aborted === true && outcomes.some((o) => o === undefined),
+  };
+}

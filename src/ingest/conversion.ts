@@ -1,0 +1,212 @@
+/**
+ * Where conversion runs. PDF and DOCX parsing can hang or balloon on hostile input, so in production each file is
+ * converted in a worker thread with a time limit and a heap limit; a worker that overruns is terminated (which
+ * stops it whatever it is doing) and replaced, and only that file fails.
+ *
+ * - WorkerConversion: a pool of `concurrency` worker threads running conversion-worker.js.
+ * - InlineConversion: the same converters in this thread, with a timeout that can only give up waiting (it cannot
+ *   stop a busy loop). Used where the compiled worker script does not exist, i.e. when running the TypeScript
+ *   sources directly (tests); `defaultConversion` picks.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ConvertedDocument } from '../documents/converter.js';
+import { converterByFormat } from '../documents/converters/index.js';
+import { UnreadableDocumentError } from '../documents/failure.js';
+import { DocqaError, errorMessage, type ErrorCode } from '../errors.js';
+
+export interface ConversionRequest {
+  data: Buffer;
+  name: string;
+  /** The converter's format (decided by the caller from the name or media type). */
+  format: string;
+}
+
+export interface ConversionLimits {
+  /** Per-file time limit. */
+  timeoutMs: number;
+  /** Per-worker V8 heap limit (old generation), in MiB. */
+  memoryMb: number;
+  /** Files converted at the same time (worker threads). */
+  concurrency: number;
+}
+
+export interface Conversion {
+  readonly isolated: boolean;
+  convert(request: ConversionRequest): Promise<ConvertedDocument>;
+  /** Stops the workers; in-flight conversions fail. */
+  close(): Promise<void>;
+}
+
+/** An error as it crosses the thread boundary. */
+export interface SerializedError {
+  code: ErrorCode | null;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof DocqaError) return { code: err.code, message: err.message, details: err.details };
+  return { code: null, message: errorMessage(err) };
+}
+
+export function deserializeError(e: SerializedError): Error {
+  return e.code ? new DocqaError(e.code, e.message, e.details) : new Error(e.message);
+}
+
+function timeoutError(name: string, ms: number): UnreadableDocumentError {
+  return new UnreadableDocumentError(name, 'timeout', `conversion did not finish within ${ms} ms (fileTimeoutMs); gave up`);
+}
+
+export class InlineConversion implements Conversion {
+  readonly isolated = false;
+  constructor(private readonly timeoutMs: number) {}
+
+  async convert({ data, name, format }: ConversionRequest): Promise<ConvertedDocument> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timeoutError(name, this.timeoutMs)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([converterByFormat(format).convert(data, name), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface Job {
+  request: ConversionRequest;
+  resolve(doc: ConvertedDocument): void;
+  reject(err: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+  timer?: NodeJS.Timeout;
+}
+
+/** Replies of conversion-worker.js. */
+export type WorkerReply = { ok: true; doc: ConvertedDocument } | { ok: false; error: SerializedError };
+
+export class WorkerConversion implements Conversion {
+  readonly isolated = true;
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Job[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly limits: ConversionLimits,
+    private readonly script: URL = WORKER_SCRIPT,
+  ) {}
+
+  convert(request: ConversionRequest): Promise<ConvertedDocument> {
+    if (this.closed) return Promise.reject(new DocqaError('internal', 'the conversion pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = [...this.slots].find((s) => s.job === null);
+      if (!slot) {
+        if (this.slots.size >= this.limits.concurrency) return;
+        slot = this.spawn();
+      }
+      this.run(slot, this.queue.shift()!);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(fileURLToPath(this.script), {
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb, maxYoungGenerationSizeMb: 64, stackSizeMb: 8 },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref(); // an idle pool never keeps the process alive
+    const slot: Slot = { worker, job: null };
+    worker.on('message', (reply: WorkerReply) => {
+      const job = slot.job;
+      if (!job) return;
+      this.finish(slot);
+      if (reply.ok) job.resolve(reply.doc);
+      else job.reject(deserializeError(reply.error));
+      this.dispatch();
+    });
+    worker.on('error', (err: Error & { code?: string }) => {
+      const job = slot.job;
+      this.retire(slot);
+      if (job) {
+        const name = job.request.name;
+        job.reject(
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? new UnreadableDocumentError(name, 'out_of_memory', `conversion ran out of memory (limit ${this.limits.memoryMb} MiB, fileMemoryMb)`)
+            : new UnreadableDocumentError(name, 'converter_crashed', `the converter crashed (${errorMessage(err)})`),
+        );
+      }
+      this.dispatch();
+    });
+    worker.on('exit', (code) => {
+      const job = slot.job;
+      this.retire(slot);
+      if (job) job.reject(new UnreadableDocumentError(job.request.name, 'converter_crashed', `the converter exited (code ${code})`));
+      this.dispatch();
+    });
+    this.slots.add(slot);
+    return slot;
+  }
+
+  private run(slot: Slot, job: Job): void {
+    slot.job = job;
+    slot.worker.ref();
+    slot.timer = setTimeout(() => {
+      const current = slot.job;
+      this.retire(slot);
+      void slot.worker.terminate();
+      if (current) current.reject(timeoutError(current.request.name, this.limits.timeoutMs));
+      this.dispatch();
+    }, this.limits.timeoutMs);
+    const { data, name, format } = job.request;
+    slot.worker.postMessage({ data, name, format });
+  }
+
+  private finish(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.job = null;
+    slot.worker.unref();
+  }
+
+  /** Takes a worker out of the pool (it timed out, crashed or exited); its job is the caller's to settle. */
+  private retire(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.job = null;
+    this.slots.delete(slot);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new DocqaError('internal', 'the conversion pool is closed'));
+    const slots = [...this.slots];
+    this.slots.clear();
+    for (const s of slots) {
+      clearTimeout(s.timer);
+      s.job?.reject(new DocqaError('internal', 'the conversion pool is closed'));
+      s.job = null;
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}
+
+/** The compiled worker script next to this module (dist/ingest/conversion-worker.js). */
+export const WORKER_SCRIPT = new URL('./conversion-worker.js', import.meta.url);
+
+/** Worker threads when the compiled worker script exists (always, once built), else inline conversion. */
+export function defaultConversion(limits: ConversionLimits): Conversion {
+  return fs.existsSync(fileURLToPath(WORKER_SCRIPT)) ? new WorkerConversion(limits) : new InlineConversion(limits.timeoutMs);
+}

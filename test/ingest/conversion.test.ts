@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnreadableDocumentError } from '../../src/documents/failure.js';
+import { InlineConversion, WorkerConversion } from '../../src/ingest/conversion.js';
+import { DocqaError } from '../../src/errors.js';
+import { PACKAGE_ROOT } from '../../src/config.js';
+import { renderPdf, squadArticle } from '../fixtures/documents/render.js';
+import { DIST_WORKER, ensureBuilt } from './build.js';
+
+const MISBEHAVING = pathToFileURL(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'documents', 'workers', 'misbehaving.mjs'));
+
+async function kindOf(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DocqaError);
+  return err instanceof UnreadableDocumentError ? err.kind : String((err as DocqaError).details?.reason ?? (err as DocqaError).code);
+}
+
+describe('WorkerConversion: a pool of worker threads with a per-file time and memory limit', () => {
+  const pool = new WorkerConversion({ timeoutMs: 1500, memoryMb: 64, concurrency: 2 }, MISBEHAVING);
+  afterAll(() => pool.close());
+  const convert = (name: string) => pool.convert({ data: Buffer.from('x'), name, format: 'text' });
+
+  it('converts, and a file that hangs is stopped at the timeout while the other lane goes on', async () => {
+    const hanging = convert('hang.pdf');
+    const others = await Promise.all(['a.txt', 'b.txt', 'c.txt'].map(convert));
+    expect(others.map((d) => d.text)).toEqual(['text of a.txt', 'text of b.txt', 'text of c.txt']);
+    const err = await hanging.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnreadableDocumentError);
+    expect((err as UnreadableDocumentError).kind).toBe('timeout');
+    expect((err as Error).message).toBe('hang.pdf: conversion did not finish within 1500 ms (fileTimeoutMs); gave up');
+    // the killed worker is replaced
+    expect((await convert('after.txt')).text).toBe('text of after.txt');
+  });
+
+  it('fails a file that exhausts the heap limit, or crashes its worker, alone', async () => {
+    const results = await Promise.all(['oom.docx', 'crash.pdf', 'throw.pdf', 'fail.pdf', 'fine.txt'].map((n) => convert(n).then((d) => d.text, (e: unknown) => e)));
+    expect((results[0] as UnreadableDocumentError).kind).toBe('out_of_memory');
+    expect((results[0] as Error).message).toBe('oom.docx: conversion ran out of memory (limit 64 MiB, fileMemoryMb)');
+    expect((results[1] as UnreadableDocumentError).kind).toBe('converter_crashed');
+    expect((results[1] as Error).message).toMatch(/^crash\.pdf: the converter exited \(code 7\)$/u);
+    expect((results[2] as UnreadableDocumentError).kind).toBe('converter_crashed');
+    expect((results[2] as Error).message).toMatch(/^throw\.pdf: the converter crashed \(boom\)$/u);
+    expect(results[3]).toBeInstanceOf(DocqaError);
+    expect((results[3] as DocqaError).details).toEqual({ reason: 'corrupt' });
+    expect(results[4]).toBe('text of fine.txt');
+  });
+
+  it('rejects work after close', async () => {
+    const p = new WorkerConversion({ timeoutMs: 1000, memoryMb: 64, concurrency: 1 }, MISBEHAVING);
+    expect((await p.convert({ data: Buffer.from('x'), name: 'x.txt', format: 'text' })).text).toBe('text of x.txt');
+    await p.close();
+    await expect(p.convert({ data: Buffer.from('x'), name: 'y.txt', format: 'text' })).rejects.toThrow(/closed/u);
+  });
+});
+
+describe('the compiled conversion worker (dist/) converts real files', () => {
+  beforeAll(ensureBuilt, 300_000);
+
+  it('returns the same document as converting in-process, and the same typed failures', async () => {
+    const pool = new WorkerConversion({ timeoutMs: 60_000, memoryMb: 512, concurrency: 1 }, pathToFileURL(DIST_WORKER));
+    try {
+      const pdf = Buffer.from((await renderPdf(squadArticle('Normans').paragraphs.slice(0, 8), { footer: (n) => `${n}` })).bytes);
+      const viaWorker = await pool.convert({ data: pdf, name: 'normans.pdf', format: 'pdf' });
+      const inline = await new InlineConversion(60_000).convert({ data: pdf, name: 'normans.pdf', format: 'pdf' });
+      expect(viaWorker).toEqual(inline);
+      expect(viaWorker.pages.length).toBeGreaterThan(1);
+      expect(await kindOf(pool.convert({ data: Buffer.from('%PDF-1.4 nonsense'), name: 'bad.pdf', format: 'pdf' }))).toBe('corrupt');
+      expect(await kindOf(pool.convert({ data: Buffer.from([0, 1, 2, 3, 0]), name: 'bin.txt', format: 'text' }))).toBe('binary');
+    } finally {
+      await pool.close();
+    }
+  });
+});
