@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { askCommand } from './commands/ask.js';
+import { documentsCommand } from './commands/documents.js';
 import { evalCommand } from './commands/eval.js';
 import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
@@ -12,6 +13,7 @@ export function buildCli(): Command {
     .version('0.1.0')
     .exitOverride()
     .addCommand(ingestCommand())
+    .addCommand(documentsCommand())
     .addCommand(askCommand())
     .addCommand(serveCommand())
     .addCommand(evalCommand());
