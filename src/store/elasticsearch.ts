@@ -35,7 +35,8 @@ import {
 import { createClient, errorType, toStoreError, type ConnectionOptions } from './elasticsearch/client.js';
 import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './elasticsearch/indices.js';
 import { documentKey, idKey, indexNames, type IndexNames } from './elasticsearch/mappings.js';
-import { MAX_RESULT_WINDOW, checkTopK, checkWrite, searchQuery } from './elasticsearch/query.js';
+import { searchQuery } from './elasticsearch/query.js';
+import { MAX_RESULT_WINDOW, checkTopK, checkWrite } from './validate.js';
 import {
   toDocument,
   toDocumentSource,

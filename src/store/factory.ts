@@ -6,16 +6,7 @@ import type { DocumentStore } from './store.js';
 /** The store the config names (DOCQA_STORE), not yet initialised. */
 export function createStore(config: Config): DocumentStore {
   if (config.store === 'elasticsearch') {
-    return new ElasticsearchStore({
-      url: config.esUrl,
-      index: config.esIndex,
-      apiKey: config.esApiKey,
-      username: config.esUsername,
-      password: config.esPassword,
-      caFile: config.esCaFile,
-      timeoutMs: config.esTimeoutMs,
-      analyzer: config.esAnalyzer,
-    });
+    return ElasticsearchStore.fromConfig(config);
   }
   return SqliteStore.inDataDir(config.dataDir);
 }

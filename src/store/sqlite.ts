@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DocumentMeta, DocumentRecord, Passage } from '../documents/document.js';
-import { BadInputError, UnavailableError, errorMessage } from '../errors.js';
+import { UnavailableError, errorMessage } from '../errors.js';
 import { queryTerms } from './query.js';
+import { checkTopK, checkWrite } from './validate.js';
 import type {
   DocumentStore,
   ListOptions,
@@ -94,17 +95,6 @@ function toPassage(row: PassageRow): Passage {
   return passage;
 }
 
-export function validateWrite(doc: DocumentRecord, passages: Passage[]): void {
-  for (const p of passages) {
-    if (p.docId !== doc.id) {
-      throw new BadInputError(`passage ${p.id} belongs to ${p.docId}, not to document ${doc.id}`, 'passages');
-    }
-  }
-  for (const [key, value] of Object.entries(doc.meta)) {
-    if (typeof value !== 'string') throw new BadInputError(`meta.${key} must be a string`, `meta.${key}`);
-  }
-}
-
 /**
  * The embedded store: one SQLite file with an FTS5 index over passage text, ranked with FTS5's bm25().
  * Each document is written in one transaction, so a crash leaves either all of it or none.
@@ -142,7 +132,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult> {
-    validateWrite(doc, passages);
+    const sorted = checkWrite(doc, passages);
     const db = this.open();
     const write = db.transaction((): WriteResult => {
       const existing = db.prepare('SELECT id FROM documents WHERE id = ?').get(doc.id) as { id: string } | undefined;
@@ -166,7 +156,7 @@ export class SqliteStore implements DocumentStore {
         `INSERT INTO passages (id, doc_id, seq, text, char_start, char_end, page, heading)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      for (const p of passages) {
+      for (const p of sorted) {
         insert.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page, p.heading ?? null);
       }
       return {
@@ -179,6 +169,7 @@ export class SqliteStore implements DocumentStore {
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
+    const topK = checkTopK(options.topK);
     const db = this.open();
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
@@ -195,7 +186,7 @@ export class SqliteStore implements DocumentStore {
          ORDER BY rank, p.id
          LIMIT ?`,
       )
-      .all(match, ...params, options.topK) as (PassageRow & { doc_name: string; doc_meta: string; rank: number })[];
+      .all(match, ...params, topK) as (PassageRow & { doc_name: string; doc_meta: string; rank: number })[];
     return rows.map((row) => ({
       passage: toPassage(row),
       score: -row.rank,

@@ -205,10 +205,28 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(page.map((d) => d.name)).toEqual(['geology/volcanoes.txt']);
     });
 
-    it('rejects passages that belong to another document', async () => {
-      const bad = { ...volcano.passages[0]!, docId: 'other' };
-      await expect(store.writeDocument(volcano.doc, [bad])).rejects.toMatchObject({ code: 'bad_input' });
+    it('rejects inconsistent writes: foreign passages, gaps in seq, ids that are not docId:seq, non-string meta', async () => {
+      const [p0, p1, p2] = volcano.passages as [Passage, Passage, Passage];
+      const bad: [DocumentRecord, Passage[]][] = [
+        [volcano.doc, [{ ...p0, docId: 'other' }, p1, p2]],
+        [volcano.doc, [p0, p2]],
+        [volcano.doc, [p0, { ...p1, id: 'p1' }, p2]],
+        [{ ...volcano.doc, meta: { n: 1 as unknown as string } }, volcano.passages],
+      ];
+      for (const [doc, passages] of bad) {
+        await expect(store.writeDocument(doc, passages)).rejects.toMatchObject({ code: 'bad_input' });
+      }
       expect(await store.counts()).toEqual({ documents: 0, passages: 0 });
+      // passages may come in any order: the store keeps them by seq
+      await store.writeDocument(volcano.doc, [p2, p0, p1]);
+      expect(await store.getPassages(volcano.doc.id)).toEqual(volcano.passages);
+    });
+
+    it('rejects a topK out of range', async () => {
+      await writeAll();
+      for (const topK of [0, -1, 1.5, 10_001]) {
+        await expect(store.search('Etna', { topK })).rejects.toMatchObject({ code: 'bad_input' });
+      }
     });
   });
 }

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.js';
 import { concreteIndex, documentKey, generationOf, idKey } from '../../src/store/elasticsearch/mappings.js';
-import { checkTopK, checkWrite, filterClauses, searchQuery } from '../../src/store/elasticsearch/query.js';
+import { filterClauses, searchQuery } from '../../src/store/elasticsearch/query.js';
+import { checkTopK, checkWrite } from '../../src/store/validate.js';
 import { makeDoc } from './contract.js';
 
 describe('filterClauses', () => {

@@ -52,8 +52,8 @@ describe('SqliteStore specifics', () => {
     const store = SqliteStore.inDataDir(dir);
     await store.init();
     const d = makeDoc('dup.txt', ['one passage', 'two passage']);
-    // two passages with the same id violate the UNIQUE constraint half-way through the write
-    const broken = [d.passages[0]!, { ...d.passages[1]!, id: d.passages[0]!.id }];
+    // the second passage violates a NOT NULL constraint half-way through the write's transaction
+    const broken = [d.passages[0]!, { ...d.passages[1]!, text: null as unknown as string }];
     await expect(store.writeDocument(d.doc, broken)).rejects.toThrow();
     expect(await store.counts()).toEqual({ documents: 0, passages: 0 });
     expect(await store.getDocument(d.doc.id)).toBeNull();
