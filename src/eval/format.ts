@@ -7,6 +7,8 @@ import type { EvalSummary } from './result.js';
 
 const f1d = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
 const pctOf = (v: number | null | undefined) => (v === null || v === undefined ? '-' : (100 * v).toFixed(1));
+/** A probability threshold, exactly enough to reuse (6 significant digits at most). */
+const thr = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(Number(v.toPrecision(6))));
 const signed = (v: number | null, digits = 2) => (v === null ? '-' : (v >= 0 ? '+' : '') + v.toFixed(digits));
 
 function table(header: string[], rows: string[][], rightAlign: (col: number) => boolean): string {
@@ -26,7 +28,7 @@ export function formatSummary(s: EvalSummary, location?: string): string {
   ];
   const t = s.thresholdSweep;
   lines.push(
-    `  no-answer threshold ${f1d(t.threshold, 3)} (${s.settings.thresholdSource}); sweep over best spans: best_exact ${f1d(t.best_exact)} at ${f1d(t.best_exact_thresh, 4)}, best_f1 ${f1d(t.best_f1)} at ${f1d(t.best_f1_thresh, 4)} -> DOCQA_NO_ANSWER_THRESHOLD=${f1d(t.recommendedThreshold, 4)}`,
+    `  no-answer threshold ${thr(t.threshold)} (${s.settings.thresholdSource}); sweep over best spans: best_exact ${f1d(t.best_exact)} at ${thr(t.best_exact_thresh)}, best_f1 ${f1d(t.best_f1)} at ${thr(t.best_f1_thresh)} -> DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}`,
   );
   if (s.retrieval) {
     const r = s.retrieval;

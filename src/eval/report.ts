@@ -18,6 +18,8 @@ import { histogram, percentile } from './stats.js';
 const esc = (s: string) =>
   s.replace(/[&<>"']/gu, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const fmt = (v: number | null | undefined, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(d));
+/** A probability threshold, exactly enough to reuse (6 significant digits at most). */
+const thr = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(Number(v.toPrecision(6))));
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : (100 * v).toFixed(1) + '%');
 
 const COLORS = { f1: '#2f6db5', em: '#9db7d9', good: '#2e8b57', bad: '#c8553d', grid: '#e3e6ea', text: '#333', line: '#555' };
@@ -258,12 +260,12 @@ export function renderReport(result: EvalResult): string {
   if (o.HasAns_total) scoreRows.push(['HasAns exact / F1', `${fmt(o.HasAns_exact)} / ${fmt(o.HasAns_f1)} (${o.HasAns_total})`]);
   if (o.NoAns_total) scoreRows.push(['NoAns exact / F1', `${fmt(o.NoAns_exact)} / ${fmt(o.NoAns_f1)} (${o.NoAns_total})`]);
   scoreRows.push(
-    ['official sweep on predictions', `best_exact ${fmt(o.best_exact)} at ${fmt(o.best_exact_thresh, 4)}, best_f1 ${fmt(o.best_f1)} at ${fmt(o.best_f1_thresh, 4)}`],
+    ['official sweep on predictions', `best_exact ${fmt(o.best_exact)} at ${thr(o.best_exact_thresh)}, best_f1 ${fmt(o.best_f1)} at ${thr(o.best_f1_thresh)}`],
     [
       'sweep on best spans',
-      `best_exact ${fmt(t.best_exact)} at ${fmt(t.best_exact_thresh, 4)}, best_f1 ${fmt(t.best_f1)} at ${fmt(t.best_f1_thresh, 4)}`,
+      `best_exact ${fmt(t.best_exact)} at ${thr(t.best_exact_thresh)}, best_f1 ${fmt(t.best_f1)} at ${thr(t.best_f1_thresh)}`,
     ],
-    ['no-answer threshold', `${fmt(t.threshold, 3)} (${esc(result.settings.thresholdSource)}); recommended <code>DOCQA_NO_ANSWER_THRESHOLD=${fmt(t.recommendedThreshold, 4)}</code>`],
+    ['no-answer threshold', `${thr(t.threshold)} (${esc(result.settings.thresholdSource)}); recommended <code>DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}</code>`],
   );
   const l = result.latency;
   scoreRows.push([
@@ -324,7 +326,7 @@ export function renderReport(result: EvalResult): string {
   );
 
   const markers = [
-    { at: t.threshold, label: `threshold ${fmt(t.threshold, 3)}` },
+    { at: t.threshold, label: `threshold ${thr(t.threshold)}` },
     ...(Math.abs(t.recommendedThreshold - t.threshold) > 1e-9 ? [{ at: t.recommendedThreshold, label: `recommended ${fmt(t.recommendedThreshold, 3)}` }] : []),
   ];
   let scores =
