@@ -250,7 +250,8 @@ export function createPassageTokenizer(
   return {
     encode,
     template,
-    clsTokenId: idOf(clsToken),
+    // tokenizer_config's cls_token; without one, the template's first special token (CLS for BERT and RoBERTa)
+    clsTokenId: idOf(clsToken) ?? template.beforeQuestion[0]?.id,
     padTokenId: idOf(padToken) ?? 0,
     modelMaxLength: typeof maxLength === 'number' && maxLength > 0 && maxLength < 1e6 ? maxLength : undefined,
   };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, UnavailableError } from '../../src/errors.js';
 import { loadReader } from '../../src/reader/index.js';
+import { loadTokenizer } from '../../src/reader/model-folder.js';
 import { checkInputs, outputPlan } from '../../src/reader/session.js';
 import { TINY_BERT } from './helpers.js';
 
@@ -66,6 +67,16 @@ describe('model folder', () => {
     const bad = await loadReader({ modelDir: withThreshold('high') });
     expect(bad.model.noAnswerThreshold).toBeUndefined();
     await bad.close();
+  });
+
+  it('works without tokenizer_config.json (CLS from the pair template)', async () => {
+    const dir = folder('m', (d) => rmSync(path.join(d, 'tokenizer_config.json')));
+    const tokenizer = await loadTokenizer(dir);
+    expect(tokenizer.clsTokenId).toBe(101);
+    const reader = await loadReader({ modelDir: dir });
+    const result = await reader.read('Who?', [{ id: 'a', text: 'Someone went somewhere.' }]);
+    expect(result.noAnswerScore).toBeGreaterThan(1e-6); // the CLS position was not masked
+    await reader.close();
   });
 
   it('a missing folder or file is UnavailableError naming it', async () => {

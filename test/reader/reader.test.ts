@@ -177,6 +177,15 @@ describe.each(MODELS)('reader with %s', (_name, dir) => {
     }
   });
 
+  it('serves concurrent reads like sequential ones', async () => {
+    const passages = [{ id: 'sb', text: SUPER_BOWL }, ...TRICKY.slice(0, 2)];
+    const questions = ['Who won?', 'Where was the game played?', 'When?'];
+    const sequential: ReadResult[] = [];
+    for (const q of questions) sequential.push(await reader.read(q, passages, { maxSeqLength: 64, docStride: 16 }));
+    const concurrent = await Promise.all(questions.map((q) => reader.read(q, passages, { maxSeqLength: 64, docStride: 16 })));
+    concurrent.forEach((r, i) => expectSameReadings(r, sequential[i]!, 1e-6));
+  });
+
   it('is deterministic', async () => {
     const passages = [{ id: 'sb', text: SUPER_BOWL }, ...TRICKY];
     const a = await reader.read('Who won?', passages, { maxSeqLength: 64, docStride: 16 });
