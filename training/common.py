@@ -1,0 +1,80 @@
+"""Shared helpers for docqa's training pipeline (paths, tokenizer, SQuAD reading, hashing)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+TRAINING = REPO / "training"
+OUT = Path(os.environ.get("DOCQA_TRAIN_OUT", TRAINING / "out"))
+
+
+def shared_data() -> Path:
+    env = os.environ.get("DOCQA_SHARED_DATA")
+    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data", Path("/work/shared/data")]:
+        if (cand / "squad").exists():
+            return cand
+    raise FileNotFoundError("shared data not found: set DOCQA_SHARED_DATA to the folder holding squad/ and tokenizers/")
+
+
+SQUAD = shared_data() / "squad"
+TRAIN_FILES = ["squad-v1.1-train-subset.json", "squad-v1.1-dev-a.json"]
+HELDOUT_FILE = "squad-v1.1-dev-b.json"  # never train or tune on it
+V2_SAMPLE_FILE = "squad-v2.0-dev-sample.json"
+VOCAB = shared_data() / "tokenizers" / "bert-base-uncased" / "vocab.txt"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def seed_all(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def load_tokenizer(path: Path | None = None):
+    """The WordPiece uncased tokenizer of bert-base-uncased / all-MiniLM-L6-v2 (same vocab.txt).
+
+    Built from vocab.txt rather than taken from the wheel, whose tokenizer.json has truncation and padding
+    fixed at 128 tokens (sentence-transformers settings) baked in.
+    """
+    from transformers import BertTokenizerFast
+
+    if path is not None and (path / "tokenizer.json").exists():
+        return BertTokenizerFast(tokenizer_file=str(path / "tokenizer.json"), do_lower_case=True, model_max_length=512)
+    return BertTokenizerFast(vocab_file=str(VOCAB), do_lower_case=True, model_max_length=512)
+
+
+def read_squad(name: str) -> list[dict]:
+    """Flatten a SQuAD file to examples in file order (article -> paragraph -> qa)."""
+    data = json.loads((SQUAD / name).read_text())["data"]
+    out = []
+    for ai, art in enumerate(data):
+        for pi, par in enumerate(art["paragraphs"]):
+            for qa in par["qas"]:
+                out.append({
+                    "id": qa["id"],
+                    "article": ai,
+                    "paragraph": pi,
+                    "title": art.get("title", ""),
+                    "question": qa["question"],
+                    "context": par["context"],
+                    "answers": qa.get("answers", []),
+                    "is_impossible": bool(qa.get("is_impossible", False)),
+                })
+    return out
