@@ -5,6 +5,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { CORPUS, tempServices } from '../helpers/services.js';
+import { encryptPdf, renderDocx, renderPdf, squadArticle } from '../fixtures/documents/render.js';
+import { makeZip, readZipEntries } from '../fixtures/documents/zip.js';
 
 type S = Awaited<ReturnType<typeof tempServices>>;
 
@@ -145,6 +147,88 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
     expect(text).toMatch(/docqa_questions_total [1-9]/);
     expect(text).toMatch(/docqa_answer_score_count [1-9]/);
     expect(text).toMatch(/docqa_model_info\{name="tiny-roberta-qa",version="[^"]+"\} 1/);
+  });
+});
+
+describe('document uploads: multipart PDF, DOCX and text through the same converters and limits as the CLI', () => {
+  let services: S;
+  let app: Express;
+  let pdf: Buffer;
+  let docx: Buffer;
+  const article = squadArticle('Fresno,_California');
+  beforeAll(async () => {
+    services = await tempServices();
+    app = await appFor(services);
+    pdf = Buffer.from((await renderPdf(article.paragraphs.slice(0, 8), { title: 'Fresno', footer: (n, t) => `Page ${n} of ${t}` })).bytes);
+    docx = await renderDocx({ title: 'Fresno', sections: [{ heading: 'Climate', paragraphs: article.paragraphs.slice(8, 14) }] });
+  });
+  afterAll(async () => {
+    await services.cleanup();
+  });
+
+  it('accepts a PDF as multipart/form-data and keeps its pages', async () => {
+    expect(pdf.length).toBeLessThan(64 * 1024);
+    const up = await request(app).post('/v1/documents').attach('file', pdf, { filename: 'fresno.pdf', contentType: 'application/pdf' });
+    expect(up.status).toBe(201);
+    expect(up.body).toMatchObject({ name: 'fresno.pdf', status: 'created', format: 'pdf', emptyPages: 0 });
+    expect(up.body.pages).toBeGreaterThan(1);
+    expect(up.body.quality).toBeUndefined();
+    const show = await request(app).get(`/v1/documents/${up.body.documentId}?passages=true`);
+    expect(new Set(show.body.passages.map((p: { page: number }) => p.page)).size).toBe(up.body.pages);
+    const again = await request(app).post('/v1/documents').attach('file', pdf, 'fresno.pdf');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: 'unchanged', skipped: true });
+  });
+
+  it('accepts a DOCX with a name and metadata, a text file, and a raw PDF body with ?name=', async () => {
+    const up = await request(app)
+      .post('/v1/documents')
+      .field('name', 'city/fresno.docx')
+      .field('meta', JSON.stringify({ lang: 'en' }))
+      .attach('file', docx, 'upload.docx');
+    expect(up.status).toBe(201);
+    const show = await request(app).get(`/v1/documents/${up.body.documentId}?passages=true`);
+    expect(show.body).toMatchObject({ name: 'city/fresno.docx', meta: { format: 'docx', lang: 'en' } });
+    expect(show.body.passages.map((p: { heading: string }) => p.heading)).toContain('Climate');
+    const text = await request(app).post('/v1/documents').attach('file', Buffer.from(article.paragraphs[20]!, 'latin1'), 'notes.txt');
+    expect(text.status).toBe(201);
+    const raw = await request(app).post('/v1/documents?name=raw.pdf').set('Content-Type', 'application/pdf').send(pdf);
+    expect(raw.status).toBe(200); // same text as fresno.pdf
+    expect(raw.body).toMatchObject({ status: 'unchanged', duplicateOf: 'fresno.pdf' });
+  });
+
+  it('answers 413, 415 and 400 with a clear message for files it cannot take', async () => {
+    const big = await request(app).post('/v1/documents').attach('file', Buffer.alloc(65 * 1024, 'a'), 'big.txt');
+    expect(big.status).toBe(413);
+    expect(big.body.error).toMatchObject({ code: 'too_large', message: 'upload is over the limit of 65536 bytes (maxUploadBytes)' });
+    const exe = await request(app).post('/v1/documents').attach('file', Buffer.from('MZ'), { filename: 'tool.exe', contentType: 'application/octet-stream' });
+    expect(exe.status).toBe(415);
+    expect(exe.body.error.message).toMatch(/^tool\.exe: unsupported file type '\.exe'/u);
+    const rawUnknown = await request(app).post('/v1/documents').set('Content-Type', 'image/png').send(Buffer.from('x'));
+    expect(rawUnknown.status).toBe(415);
+    const cases: [string, Buffer, RegExp][] = [
+      ['broken.pdf', pdf.subarray(0, 1500), /^broken\.pdf: not a readable PDF/u],
+      ['locked.pdf', Buffer.from(await encryptPdf(pdf, 'pw')), /^locked\.pdf: the PDF is password-protected \(encrypted\)/u],
+      ['bomb.docx', makeZip([...readZipEntries(docx), { name: 'word/x.bin', data: Buffer.alloc(4 << 20), declaredSize: 1 }]), /^bomb\.docx: ZIP entry word\/x\.bin inflates beyond/u],
+      ['photo.txt', Buffer.from('89504e470d0a1a0a00000000', 'hex'), /^photo\.txt: binary file/u],
+      ['blank.md', Buffer.from('  \n '), /^blank\.md: no text/u],
+    ];
+    for (const [name, data, message] of cases) {
+      const res = await request(app).post('/v1/documents').attach('file', data, name);
+      expect(res.status, name).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'bad_input', field: 'file' });
+      expect(res.body.error.message).toMatch(message);
+    }
+    const noFile = await request(app).post('/v1/documents').field('name', 'x.txt');
+    expect(noFile.status).toBe(400);
+    expect(noFile.body.error.field).toBe('file');
+    const badMeta = await request(app).post('/v1/documents').field('meta', '{oops').attach('file', Buffer.from('text'), 'm.txt');
+    expect(badMeta.status).toBe(400);
+    expect(badMeta.body.error.field).toBe('meta');
+    const metrics = (await request(app).get('/metrics')).text;
+    expect(metrics).toMatch(/^docqa_ingest_failures_total\{reason="encrypted"\} 1$/mu);
+    expect(metrics).toMatch(/^docqa_ingest_failures_total\{reason="zip_bomb"\} 1$/mu);
+    expect(metrics).toMatch(/^docqa_ingest_pages_total [1-9]\d*$/mu);
   });
 });
 
