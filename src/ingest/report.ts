@@ -132,6 +132,7 @@ export function summarize(
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const count = (n: number, noun: string) => `${int(n)} ${noun}${n === 1 ? '' : 's'}`;
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
 
 function table(rows: string[][], rightAligned: boolean[]): string[] {
@@ -164,9 +165,9 @@ export function formatSummary(s: BatchSummary): string {
     ).map((l) => `  ${l}`),
   );
   const notes: string[] = [];
-  if (s.files.skippedByHash > 0) notes.push(`${s.files.skippedByHash} unchanged skipped without converting (same bytes)`);
-  if (s.files.unsupported > 0) notes.push(`${s.files.unsupported} files with unsupported extensions ignored`);
-  if (s.files.excluded > 0) notes.push(`${s.files.excluded} files excluded by --include/--exclude`);
+  if (s.files.skippedByHash > 0) notes.push(`${int(s.files.skippedByHash)} unchanged skipped without converting (same bytes)`);
+  if (s.files.unsupported > 0) notes.push(`${count(s.files.unsupported, 'file')} with unsupported extensions ignored`);
+  if (s.files.excluded > 0) notes.push(`${count(s.files.excluded, 'file')} excluded by --include/--exclude`);
   for (const n of notes) lines.push(`  (${n})`);
   lines.push(
     `  ${fixed(s.seconds, 2)} s: ${fixed(s.rates.filesPerSecond)} files/s, ${fixed(s.rates.pagesPerSecond)} pages/s, ${fixed(s.rates.passagesPerSecond)} passages/s (documents converted in this run)`,
@@ -174,7 +175,11 @@ export function formatSummary(s: BatchSummary): string {
   const q = s.quality;
   if (q.documents > 0) {
     lines.push('Data quality (documents converted in this run)');
-    lines.push(`  documents ${int(q.documents)}, pages ${int(q.pages)}, empty pages ${int(q.emptyPages)} (${fixed(q.emptyPageRatio * 100)}%)`);
+    lines.push(
+      q.pages > 0
+        ? `  documents ${int(q.documents)}, pages ${int(q.pages)}, empty pages ${int(q.emptyPages)} (${fixed(q.emptyPageRatio * 100)}%)`
+        : `  documents ${int(q.documents)}, none with pages`,
+    );
     if (q.charsPerPage) {
       const d = q.charsPerPage;
       lines.push(`  chars per page    min ${int(d.min)}  p5 ${int(d.p5)}  median ${int(d.p50)}  p95 ${int(d.p95)}  max ${int(d.max)}`);

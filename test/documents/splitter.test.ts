@@ -59,6 +59,37 @@ function checkInvariants(text: string, pages: Page[], passages: Passage[], words
   expect(squash(rebuilt)).toBe(squash(expected));
 }
 
+
+/**
+ * Passages minus their overlaps, joined by the text between them, per page: this must give back exactly the
+ * page's text from its first to its last non-space character.
+ */
+function reassembleExactly(text: string, pages: Page[], passages: Passage[]) {
+  const spans = pages.length > 0 ? pages.map((p) => ({ number: p.number as number | null, start: p.charStart, end: p.charEnd })) : [{ number: null, start: 0, end: text.length }];
+  for (const span of spans) {
+    const own = passages.filter((p) => p.page === span.number);
+    const body = text.slice(span.start, span.end);
+    const first = body.search(/\S/u);
+    if (first < 0) {
+      expect(own).toEqual([]);
+      continue;
+    }
+    const last = body.length - (body.length - body.trimEnd().length);
+    let rebuilt = '';
+    let end = own[0]!.charStart;
+    for (const p of own) {
+      if (p.charStart >= end) {
+        expect(text.slice(end, p.charStart).trim()).toBe(''); // only whitespace is skipped between passages
+        rebuilt += text.slice(end, p.charStart) + p.text;
+      } else {
+        rebuilt += p.text.slice(end - p.charStart); // the overlap is dropped, the rest appended
+      }
+      end = Math.max(end, p.charEnd);
+    }
+    expect(rebuilt).toBe(body.slice(first, last));
+  }
+}
+
 describe('splitDocument', () => {
   it('keeps sentences whole and overlaps by whole sentences when they fit', () => {
     const text =
@@ -156,6 +187,40 @@ describe('splitDocument', () => {
         checkInvariants(text, pages, splitDocument('doc', text, pages, { words, overlap }), words, overlap);
       }),
       { numRuns: 300 },
+    );
+  });
+  it('gives back each page exactly from its passages minus overlaps, with pages of any size (property)', () => {
+    const word = fc.oneof(fc.constantFrom('a', 'the', 'Etna.', 'ok?', 'Dr.', '“quote”', '東京。', 'x-y', 'é'), fc.stringMatching(/^[a-z]{1,8}[.,!?]?$/u));
+    const gap = fc.constantFrom(' ', '\n', '\n\n', '  ', '\t', '\n\f\n');
+    const text = fc.array(fc.tuple(word, gap), { maxLength: 150 }).map((parts) => parts.map(([w, g]) => w + g).join(''));
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 5 }), fc.integer({ min: 1, max: 40 }), fc.nat(39), (t, cutSeeds, words, ov) => {
+        const overlap = Math.min(ov, words - 1);
+        // pages: arbitrary cut points (possibly equal: empty pages), numbered from 1
+        const cuts = [...new Set(cutSeeds.map((c) => (t.length === 0 ? 0 : c % (t.length + 1))))].sort((a, b) => a - b);
+        const bounds = [0, ...cuts, t.length];
+        const pages: Page[] = bounds.slice(1).map((end, i) => ({ number: i + 1, charStart: bounds[i]!, charEnd: end }));
+        for (const pg of [[], pages]) {
+          const passages = splitDocument('doc', t, pg, { words, overlap });
+          checkInvariants(t, pg, passages, words, overlap);
+          reassembleExactly(t, pg, passages);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('splits text without any sentence end into passages of at most `words` words (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z]{1,6}$/u), { minLength: 1, maxLength: 400 }), fc.integer({ min: 2, max: 50 }), (ws, words) => {
+        const text = ws.join(' ');
+        const overlap = Math.floor(words / 4);
+        const passages = splitDocument('doc', text, [], { words, overlap });
+        expect(passages.length).toBeGreaterThanOrEqual(Math.ceil(ws.length / words));
+        checkInvariants(text, [], passages, words, overlap);
+        reassembleExactly(text, [], passages);
+      }),
+      { numRuns: 200 },
     );
   });
 });
