@@ -287,12 +287,15 @@ function hyphenatedWords(texts: string[]): Set<string> {
   return words;
 }
 
-/** Joins words hyphenated across line ends (see the module comment). */
+/**
+ * Joins words hyphenated across line ends (see the module comment), also across a column break (where the line
+ * break is a blank line: a paragraph does not end in the middle of a hyphenated word).
+ */
 export function dehyphenate(text: string, keepHyphen: Set<string>): string {
   return text
-    .replace(/(\p{L})\u00ad\n(\p{L})/gu, '$1$2')
-    .replace(/(\p{L})-\n(\p{Lu})/gu, '$1-$2') // "Anglo-\nSaxon": a real hyphen, the line break goes
-    .replace(/(\p{L}+)-\n(\p{Ll}\p{L}*)/gu, (whole, head: string, tail: string) => {
+    .replace(/(\p{L})\u00ad\n\n?(\p{L})/gu, '$1$2')
+    .replace(/(\p{L})-\n\n?(\p{Lu})/gu, '$1-$2') // "Anglo-\nSaxon": a real hyphen, the line break goes
+    .replace(/(\p{L}+)-\n\n?(\p{Ll}\p{L}*)/gu, (whole, head: string, tail: string) => {
       const hyphenated = `${head}-${tail}`.toLowerCase();
       return keepHyphen.has(hyphenated) ? `${head}-${tail}` : `${head}${tail}`;
     });
@@ -313,7 +316,7 @@ export function layoutPages(pages: PdfPageItems[]): PdfPageText[] {
     const gutter = findGutter(body);
     return { number: p.number, text: joinLines(readingOrder(body, gutter)), droppedRows, columns: gutter === null ? 1 : 2 } as const;
   });
-  const keep = hyphenatedWords(laidOut.map((p) => p.text.replace(/-\n/gu, '-\u0000')));
+  const keep = hyphenatedWords(laidOut.map((p) => p.text.replace(/-\n\n?/gu, '-\u0000')));
   const pagesOut = laidOut.map((p) => ({ ...p, text: dehyphenate(p.text, keep) }));
   // a word hyphenated across a page break is joined on the page where it starts
   for (let i = 0; i + 1 < pagesOut.length; i++) {

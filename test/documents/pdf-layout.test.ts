@@ -91,6 +91,7 @@ describe('PDF layout', () => {
     expect(dehyphenate('a well-\nknown fact', new Set(['well-known']))).toBe('a well-known fact');
     expect(dehyphenate('the Anglo-\nSaxon kings', new Set())).toBe('the Anglo-Saxon kings');
     expect(dehyphenate('soft\u00ad\nhyphen', new Set())).toBe('softhyphen');
+    expect(dehyphenate('end of the left col-\n\numn goes on', new Set())).toBe('end of the left column goes on');
     expect(dehyphenate('ends with 1990-\n2000', new Set())).toBe('ends with 1990-\n2000');
     // end to end: "well-known" occurs within a line elsewhere, so the broken one keeps its hyphen
     const items = column(['a well-known case and a well-', 'known one, with hyphen-', 'ation undone.'], 50, 100);

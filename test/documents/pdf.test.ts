@@ -82,7 +82,7 @@ describe('PDF converter (real pdf.js on PDFs rendered from SQuAD articles)', () 
   });
 
   for (const order of ['column-by-column', 'row-by-row'] as const) {
-    it(`reads two-column pages column by column (content stream written ${order})`, async () => {
+    it(`reads two-column pages column by column, hyphenation joined across lines and columns (content stream written ${order})`, async () => {
       const two = squadArticle('Scottish_Parliament');
       const pdf = await renderPdf(two.paragraphs, {
         columns: 2,
@@ -90,6 +90,7 @@ describe('PDF converter (real pdf.js on PDFs rendered from SQuAD articles)', () 
         title: two.title,
         header: 'Scottish Parliament',
         footer: (n) => `- ${n} -`,
+        hyphenate: true,
       });
       const doc = await convertPdf(Buffer.from(pdf.bytes), 'scottish-parliament.pdf');
       expect(doc.pages.length).toBe(pdf.pageLines.length);
