@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { BadInputError } from '../errors.js';
+import { BadInputError, DocqaError } from '../errors.js';
 import { collectFiles, type Ingestor } from '../ingest/ingestor.js';
 import type { QaPipeline } from '../qa/pipeline.js';
 import type { ReadOptions, Reader } from '../reader/types.js';
@@ -38,6 +38,18 @@ export async function mapConcurrent<T, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   return results;
+}
+
+/** A question the pipeline refuses (e.g. too long) stops the run with an error that names the question. */
+async function forQuestion<T>(q: EvalQuestion, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DocqaError && err.code === 'bad_input') {
+      throw new BadInputError(`question '${q.id}': ${err.message}`, 'dataset', { question: q.id });
+    }
+    throw err;
+  }
 }
 
 export interface RunTiming<T> {
@@ -71,7 +83,7 @@ export async function runReaderMode(
     async (q): Promise<QuestionOutcome> => {
       const passage = { id: `paragraph-${q.paragraph}`, text: dataset.paragraphs[q.paragraph!]! };
       const t0 = performance.now();
-      const reading = await reader.read(q.question, [passage], options.read);
+      const reading = await forQuestion(q, () => reader.read(q.question, [passage], options.read));
       const latencyMs = performance.now() - t0;
       const best = reading.spans[0];
       return {
@@ -100,7 +112,7 @@ export async function runOpenMode(
     questions,
     options.concurrency ?? 1,
     async (q): Promise<QuestionOutcome> => {
-      const result = await pipeline.ask({ question: q.question, retrieverTopK: options.topK, topK: 1 });
+      const result = await forQuestion(q, () => pipeline.ask({ question: q.question, retrieverTopK: options.topK, topK: 1 }));
       // The same query against the same index returns the same passages the pipeline read; searched again here
       // (outside the timed ask) because AskResult carries answers, not the retrieved passages.
       const hits = await store.search(result.question, { topK: options.topK });
