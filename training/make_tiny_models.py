@@ -158,7 +158,7 @@ def export(model, input_names, path: Path) -> None:
             return o.start_logits, o.end_logits
 
     torch.onnx.export(
-        Wrap(model), args, str(path), input_names=list(input_names), output_names=["start_logits", "end_logits"],
+        Wrap(model).eval(), args, str(path), input_names=list(input_names), output_names=["start_logits", "end_logits"],
         dynamic_axes=dyn, opset_version=17, do_constant_folding=True, dynamo=False,
     )
 
