@@ -7,8 +7,15 @@ import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
 import { EXIT, reportError } from './exit.js';
 
+/** Usage errors of any (sub)command throw a CommanderError instead of exiting, so main() maps them. */
+function throwOnUsageErrors(cmd: Command): Command {
+  cmd.exitOverride();
+  cmd.commands.forEach(throwOnUsageErrors);
+  return cmd;
+}
+
 export function buildCli(): Command {
-  return new Command('docqa')
+  const cli = new Command('docqa')
     .description('extractive question answering over your documents')
     .version('0.1.0')
     .exitOverride()
@@ -17,6 +24,7 @@ export function buildCli(): Command {
     .addCommand(askCommand())
     .addCommand(serveCommand())
     .addCommand(evalCommand());
+  return throwOnUsageErrors(cli);
 }
 
 async function main(argv: string[]): Promise<void> {
