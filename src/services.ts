@@ -29,11 +29,7 @@ export async function openServices(
   const metrics = options.metrics ?? new Metrics();
   const store = createStore(config);
   if (options.initStore ?? true) await store.init();
-  const ingestor = new Ingestor(
-    store,
-    { words: config.passageWords, overlap: config.passageOverlap },
-    { maxFileBytes: config.maxFileBytes },
-  );
+  const ingestor = Ingestor.fromConfig(store, config);
   let reader: Promise<Reader> | undefined;
   let pipeline: Promise<QaPipeline> | undefined;
   const getReader = () =>
@@ -73,6 +69,7 @@ export async function openServices(
     pipeline: getPipeline,
     async close() {
       if (reader) await (await reader).close();
+      await ingestor.close();
       await store.close();
     },
   };

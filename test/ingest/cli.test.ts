@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptPdf, renderDocx, renderPdf, squadArticle } from '../fixtures/documents/render.js';
 import { makeZip, readZipEntries } from '../fixtures/documents/zip.js';
-import { DIST_CLI, ensureBuilt } from './build.js';
+import { DIST_CLI } from '../helpers/dist.js';
 
 interface Run {
   code: number | null;
@@ -89,7 +89,6 @@ describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLit
     'bad/huge.txt': 'too_large',
   };
   beforeAll(async () => {
-    await ensureBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-cli-'));
     const corpus = path.join(dir, 'corpus');
     const write = (name: string, data: string | Uint8Array) => {

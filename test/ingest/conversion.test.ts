@@ -6,7 +6,7 @@ import { InlineConversion, WorkerConversion } from '../../src/ingest/conversion.
 import { DocqaError } from '../../src/errors.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { renderPdf, squadArticle } from '../fixtures/documents/render.js';
-import { DIST_WORKER, ensureBuilt } from './build.js';
+import { DIST_WORKER } from '../helpers/dist.js';
 
 const MISBEHAVING = pathToFileURL(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'documents', 'workers', 'misbehaving.mjs'));
 
@@ -37,7 +37,15 @@ describe('WorkerConversion: a pool of worker threads with a per-file time and me
   });
 
   it('fails a file that exhausts the heap limit, or crashes its worker, alone', async () => {
-    const results = await Promise.all(['oom.docx', 'crash.pdf', 'throw.pdf', 'fail.pdf', 'fine.txt'].map((n) => convert(n).then((d) => d.text, (e: unknown) => e)));
+    // a generous timeout: on a loaded machine filling 64 MiB can take longer than the other tests' 1.5 s,
+    // and only the memory limit may stop this worker
+    const roomy = new WorkerConversion({ timeoutMs: 120_000, memoryMb: 64, concurrency: 2 }, MISBEHAVING);
+    const results = await Promise.all(
+      ['oom.docx', 'crash.pdf', 'throw.pdf', 'fail.pdf', 'fine.txt'].map((n) =>
+        roomy.convert({ data: Buffer.from('x'), name: n, format: 'text' }).then((d) => d.text, (e: unknown) => e),
+      ),
+    );
+    await roomy.close();
     expect((results[0] as UnreadableDocumentError).kind).toBe('out_of_memory');
     expect((results[0] as Error).message).toBe('oom.docx: conversion ran out of memory (limit 64 MiB, fileMemoryMb)');
     expect((results[1] as UnreadableDocumentError).kind).toBe('converter_crashed');
@@ -58,7 +66,6 @@ describe('WorkerConversion: a pool of worker threads with a per-file time and me
 });
 
 describe('the compiled conversion worker (dist/) converts real files', () => {
-  beforeAll(ensureBuilt, 300_000);
 
   it('returns the same document as converting in-process, and the same typed failures', async () => {
     const pool = new WorkerConversion({ timeoutMs: 60_000, memoryMb: 512, concurrency: 1 }, pathToFileURL(DIST_WORKER));
