@@ -19,11 +19,21 @@ import { parseDataset } from '../../src/eval/dataset.js';
 import type { EvalResult, EvalSummary } from '../../src/eval/result.js';
 import { loadRun } from '../../src/eval/runs.js';
 import { evaluateSquad } from '../../src/eval/squad-metrics.js';
+import { collectFiles } from '../../src/ingest/ingestor.js';
 import { CORPUS, TINY_BERT } from '../helpers/services.js';
 
 const DEV_B = path.join(PACKAGE_ROOT, '..', 'shared', 'data', 'squad', 'squad-v1.1-dev-b.json');
 const V2_SLICE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'eval', 'official', 'gold.json');
 const JSONL = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'eval', 'corpus-questions.jsonl');
+
+const ES_URL = process.env.ES_TEST_URL ?? 'http://127.0.0.1:9200';
+const esAvailable = await fetch(new URL('/_cluster/health', ES_URL), { signal: AbortSignal.timeout(3_000) })
+  .then((r) => r.ok)
+  .catch(() => false);
+if (!esAvailable) {
+  if (process.env.CI) throw new Error(`no Elasticsearch at ${ES_URL}: .ci/run must run scripts/elasticsearch start`);
+  console.warn(`eval open --store elasticsearch skipped: nothing answers at ${ES_URL} (scripts/elasticsearch start)`);
+}
 
 let dir: string;
 const common = () => ['--data-dir', path.join(dir, 'data'), '--model-dir', TINY_BERT, '--quiet'];
@@ -148,10 +158,23 @@ describe('docqa eval (CLI, in-process, tiny model)', () => {
     expect(fs.readdirSync(path.join(dir, 'data'))).toEqual(['eval']);
   });
 
+  it.skipIf(!esAvailable)('eval open --store elasticsearch: a fresh index prefix, dropped after the run', async () => {
+    const printed = JSON.parse(
+      await docqaEval('open', DEV_B, '--limit', '4', '--top-k', '3', '--store', 'elasticsearch', '--es-url', ES_URL, '--json', ...common()),
+    ) as Printed;
+    expect(printed.settings.store).toBe('elasticsearch');
+    expect(printed.ingest).toMatchObject({ documents: 24, failed: 0 });
+    expect(printed.retrieval!.evaluated).toBe(4);
+    expectConsistent(printed, await loadRun(path.join(dir, 'data'), printed.id));
+    const left = await fetch(new URL(`/_cat/indices/*-eval-${printed.id.toLowerCase()}*?format=json`, ES_URL));
+    expect(await left.json()).toEqual([]);
+  });
+
   it('eval open on JSONL questions with --corpus: documents named per question', async () => {
     const printed = JSON.parse(await docqaEval('open', JSONL, '--corpus', CORPUS, '--top-k', '3', '--json', ...common())) as Printed;
     expect(printed.dataset.format).toBe('jsonl');
-    expect(printed.ingest).toMatchObject({ documents: 3, failed: 0 });
+    const { files } = await collectFiles([CORPUS]);
+    expect(printed.ingest).toMatchObject({ documents: files.length, failed: 0 });
     const result = await loadRun(path.join(dir, 'data'), printed.id);
     expectConsistent(printed, result);
     expect(printed.retrieval!.evaluated).toBe(4);
