@@ -78,9 +78,16 @@ def predict(examples, tok, run, a):
             n = len(feats[k][1])
             logits[k] = (s[r, :n], e[r, :n])
     best = {}  # example -> (score, text, null)
+    null_p = {}  # example -> min over windows of p_start[CLS] * p_end[CLS] (docqa reader / HF pipeline score)
     for k, (i, ids, tt, offs, cmask) in enumerate(feats):
         s, e = logits[k]
         null = float(s[0] + e[0])
+        allowed = cmask.copy()
+        allowed[0] = True  # softmax over CLS + context tokens, as the pipeline's p_mask
+        ps = np.exp(np.where(allowed, s, -10000.0) - np.where(allowed, s, -10000.0).max())
+        pe = np.exp(np.where(allowed, e, -10000.0) - np.where(allowed, e, -10000.0).max())
+        np_ = float(ps[0] / ps.sum() * pe[0] / pe.sum())
+        null_p[i] = min(null_p.get(i, 1e9), np_)
         cs = np.where(cmask, s, -1e9)
         ce = np.where(cmask, e, -1e9)
         top_s = np.argsort(-cs)[: a.n_best]
@@ -98,13 +105,14 @@ def predict(examples, tok, run, a):
                     b_score = sc
                     b_text = examples[i]["context"][offs[si][0]:offs[ei][1]]
         best[i] = (b_score, b_text, min(b_null, null))
-    preds, na = {}, {}
+    preds, na, na_reader = {}, {}, {}
     for i, ex in enumerate(examples):
+        na_reader[ex["id"]] = null_p[i]
         sc, text, null = best[i]
         preds[ex["id"]] = text
         # official na_prob in (0, 1): sigmoid of the logit margin null - best span (0.5 <=> margin 0)
         na[ex["id"]] = float(1.0 / (1.0 + np.exp(-(null - sc))))
-    return preds, na, len(feats)
+    return preds, na, na_reader, len(feats)
 
 
 def main() -> int:
@@ -136,7 +144,7 @@ def main() -> int:
                 p["qas"] = [q for q in p["qas"] if q["id"] in ids]
     run = make_runner(a)
     t0 = time.time()
-    preds, na, nfeat = predict(examples, tok, run, a)
+    preds, na, na_reader, nfeat = predict(examples, tok, run, a)
     wall = time.time() - t0
     res = {
         "model": a.onnx or a.torch,
@@ -154,10 +162,17 @@ def main() -> int:
     res["no_answer_best_f1_threshold"] = evaluate(dataset, preds, na, best_t)
     p = min(max(best_t, 1e-12), 1 - 1e-12)
     res["best_f1_thresh_as_logit_margin"] = float(np.log(p / (1 - p)))
+    # the same sweep with docqa's no-answer score (min over windows of softmax p_start[CLS] * p_end[CLS]);
+    # its best threshold is what models/<name>/manifest.json recommends as eval.noAnswerThreshold
+    r = evaluate(dataset, preds, na_reader, 1.0)
+    res["reader_score_best_f1_thresh"] = r["best_f1_thresh"]
+    res["reader_score_best_f1"] = r["best_f1"]
+    res["reader_score_at_best_f1_threshold"] = evaluate(dataset, preds, na_reader, r["best_f1_thresh"])
     print(json.dumps({k: v for k, v in res.items()}, indent=1))
     if a.out:
         res["predictions"] = preds
         res["na_scores"] = {k: round(v, 4) for k, v in na.items()}
+        res["reader_null_scores"] = {k: round(v, 6) for k, v in na_reader.items()}
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         Path(a.out).write_text(json.dumps(res, indent=1) + "\n")
     return 0
