@@ -129,6 +129,12 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--tokenizer", default=None, help="folder with tokenizer.json (default: shared vocab.txt)")
+    ap.add_argument("--add-negatives", type=int, default=0,
+                    help="also ask every question against another paragraph of the same article that does not "
+                         "contain a gold answer (id + '-neg', unanswerable): the situation of a retrieved passage "
+                         "that does not hold the answer")
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="also score at this docqa no-answer threshold (chosen elsewhere, e.g. on dev-a)")
     ap.add_argument("--out", help="write results (and predictions) as JSON here")
     a = ap.parse_args()
 
@@ -142,6 +148,29 @@ def main() -> int:
         for art in dataset:
             for p in art["paragraphs"]:
                 p["qas"] = [q for q in p["qas"] if q["id"] in ids]
+    if a.add_negatives:
+        import random
+
+        rng = random.Random(0)
+        paras: dict = {}
+        for ex in examples:
+            lst = paras.setdefault(ex["article"], [])
+            if ex["context"] not in lst:
+                lst.append(ex["context"])
+        if a.limit:  # other paragraphs come from the whole article, not only the evaluated part
+            for ex in read_squad(a.file):
+                lst = paras.setdefault(ex["article"], [])
+                if ex["context"] not in lst:
+                    lst.append(ex["context"])
+        negs = []
+        for ex in examples:
+            golds = {x["text"].strip().lower() for x in ex["answers"]}
+            others = [c for c in paras[ex["article"]] if c != ex["context"]
+                      and not any(g and g in c.lower() for g in golds)]
+            if others:
+                negs.append(dict(ex, id=ex["id"] + "-neg", context=rng.choice(others), answers=[]))
+        examples = examples + negs
+        dataset = [{"paragraphs": [{"qas": [{"id": ex["id"], "answers": ex["answers"]} for ex in examples]}]}]
     run = make_runner(a)
     t0 = time.time()
     preds, na, na_reader, nfeat = predict(examples, tok, run, a)
@@ -168,6 +197,9 @@ def main() -> int:
     res["reader_score_best_f1_thresh"] = r["best_f1_thresh"]
     res["reader_score_best_f1"] = r["best_f1"]
     res["reader_score_at_best_f1_threshold"] = evaluate(dataset, preds, na_reader, r["best_f1_thresh"])
+    if a.threshold is not None:
+        res["reader_score_at_given_threshold"] = dict(evaluate(dataset, preds, na_reader, a.threshold),
+                                                      threshold=a.threshold)
     print(json.dumps({k: v for k, v in res.items()}, indent=1))
     if a.out:
         res["predictions"] = preds

