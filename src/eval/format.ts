@@ -28,7 +28,7 @@ export function formatSummary(s: EvalSummary, location?: string): string {
   ];
   const t = s.thresholdSweep;
   lines.push(
-    `  no-answer threshold ${thr(t.threshold)} (${s.settings.thresholdSource}); sweep over best spans: best_exact ${f1d(t.best_exact)} at ${thr(t.best_exact_thresh)}, best_f1 ${f1d(t.best_f1)} at ${thr(t.best_f1_thresh)} -> DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}`,
+    `  no-answer threshold ${thr(t.threshold)} (${s.settings.thresholdSource}); sweep over best spans: best_exact ${f1d(t.best_exact)} at ${thr(t.best_exact_thresh)}, best_f1 ${f1d(t.best_f1)} at ${thr(t.best_f1_thresh)} -> DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}${t.recommendedThreshold === 0 ? ' (on this set, answering nothing scores best)' : ''}`,
   );
   if (s.retrieval) {
     const r = s.retrieval;

@@ -47,7 +47,8 @@ function text(x: number, y: number, s: string, attrs = ''): string {
  */
 export function barChart(groups: readonly GroupScore[], title: string, options: { single?: string } = {}): string {
   const rowH = 22;
-  const labelW = Math.min(230, 12 + 6.2 * Math.max(4, ...groups.map((g) => Math.min(33, g.key.length) + String(g.questions).length + 4)));
+  const shown = (g: GroupScore) => `${g.key.length > 30 ? g.key.slice(0, 29) + '…' : g.key} (${g.questions})`;
+  const labelW = 14 + 6.3 * Math.max(4, ...groups.map((g) => shown(g).length));
   const top = options.single ? 36 : 48;
   const f: Frame = { width: 720, height: top + 8 + rowH * groups.length + 26, left: labelW, right: 60, top, bottom: 26 };
   const plotW = f.width - f.left - f.right;
@@ -67,8 +68,7 @@ export function barChart(groups: readonly GroupScore[], title: string, options: 
   }
   groups.forEach((g, i) => {
     const y = f.top + i * rowH;
-    const label = `${g.key.length > 32 ? g.key.slice(0, 31) + '…' : g.key} (${g.questions})`;
-    parts.push(text(f.left - 6, y + 13, label, 'text-anchor="end"'));
+    parts.push(text(f.left - 6, y + 13, shown(g), 'text-anchor="end"'));
     if (options.single) {
       parts.push(`<rect x="${f.left}" y="${y + 3}" width="${(x(g.f1) - f.left).toFixed(1)}" height="14" fill="${COLORS.f1}"><title>${esc(g.key)}: ${esc(options.single)} ${fmt(g.f1)}</title></rect>`);
       parts.push(text(x(g.f1) + 4, y + 14, fmt(g.f1, 1), 'font-size="10"'));
@@ -265,7 +265,7 @@ export function renderReport(result: EvalResult): string {
       'sweep on best spans',
       `best_exact ${fmt(t.best_exact)} at ${thr(t.best_exact_thresh)}, best_f1 ${fmt(t.best_f1)} at ${thr(t.best_f1_thresh)}`,
     ],
-    ['no-answer threshold', `${thr(t.threshold)} (${esc(result.settings.thresholdSource)}); recommended <code>DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}</code>`],
+    ['no-answer threshold', `${thr(t.threshold)} (${esc(result.settings.thresholdSource)}); recommended <code>DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}</code>${t.recommendedThreshold === 0 ? ' (on this set, answering nothing scores best)' : ''}`],
   );
   const l = result.latency;
   scoreRows.push([
