@@ -66,12 +66,13 @@ def main() -> int:
     mdir = Path(a.model_dir)
     prep = json.loads((OUT / "data" / "prep.json").read_text())
     log = json.loads((OUT / "model" / "train_log.json").read_text())
+    p1 = OUT / "model-phase1" / "train_log.json"
+    log1 = json.loads(p1.read_text()) if p1.exists() and log["settings"].get("init_from") else None
     export = json.loads((OUT / "onnx" / "export_check.json").read_text())
     evals = {p.stem: eval_summary(p) for p in sorted((OUT / "eval").glob("*.json"))}
     files = {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
              for p in sorted(mdir.iterdir()) if p.is_file() and p.name != "manifest.json"}
     m = onnx.load(str(mdir / "model.onnx"), load_external_data=False)
-    settings = {k: v for k, v in log["settings"].items() if k != "out"}
     v2 = evals.get("v2sample-onnx-int8") or {}
     devb = evals.get("devb-onnx-int8") or {}
     devb32 = evals.get("devb-onnx-fp32") or {}
@@ -133,14 +134,21 @@ def main() -> int:
         },
         "training": {
             "script": "training/run.sh (training/train.py)",
-            "settings": settings,
-            "stepsDone": log["steps_done"],
-            "featuresSeen": log["steps_done"] * settings["batch_size"],
+            "phases": [
+                {k: v for k, v in {
+                    "settings": {k2: v2 for k2, v2 in lg["settings"].items() if k2 != "out"},
+                    "stepsDone": lg["steps_done"],
+                    "featuresSeen": lg["steps_done"] * lg["settings"]["batch_size"],
+                    "wallSeconds": lg["wall_s"],
+                    "finalLoss": lg["curve"][-1]["loss"] if lg["curve"] else None,
+                }.items()}
+                for lg in ([log1] if log1 else []) + [log]
+            ],
             "featuresAvailable": log["features"],
-            "optimizer": "AdamW (weight decay 0.01, none on bias/LayerNorm), linear warm-up then linear decay, "
-                         "grad-norm clip 1.0, fp32, dropout 0.1",
-            "wallSeconds": log["wall_s"],
-            "finalLoss": log["curve"][-1]["loss"] if log["curve"] else None,
+            "wallSecondsTotal": round(sum(lg["wall_s"] for lg in ([log1] if log1 else []) + [log]), 1),
+            "optimizer": "AdamW (weight decay 0.01, none on bias/LayerNorm), linear warm-up (6%) then linear decay "
+                         "to 0 within each phase (time-based when time_budget_s is set), grad-norm clip 1.0, fp32, "
+                         "dropout 0.1, word embeddings frozen",
             "machine": "2 CPU cores shared with other jobs, no GPU",
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
         },
