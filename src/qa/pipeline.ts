@@ -59,10 +59,13 @@ export class QaPipeline {
     };
   }
 
-  /** Maps passage spans to document offsets; overlapping passages can find the same characters: keep the best. */
+  /**
+   * Maps passage spans to document offsets. Overlapping passages can find the same characters, and one passage
+   * often yields nested variants of one answer ("scholarship", "a scholarship"): a span that overlaps a better
+   * answer of the same document is dropped, so the answers returned are distinct.
+   */
   private trace(hits: SearchHit[], spans: Awaited<ReturnType<Reader['read']>>['spans'], topK: number): Answer[] {
     const byPassage = new Map(hits.map((h) => [h.passage.id, h]));
-    const seen = new Set<string>();
     const answers: Answer[] = [];
     for (const span of spans) {
       const hit = byPassage.get(span.passageId);
@@ -70,9 +73,10 @@ export class QaPipeline {
       const { passage } = hit;
       const charStart = passage.charStart + span.charStart;
       const charEnd = passage.charStart + span.charEnd;
-      const key = `${passage.docId}:${charStart}:${charEnd}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      const overlaps = answers.some(
+        (a) => a.document.id === passage.docId && charStart < a.charEnd && a.charStart < charEnd,
+      );
+      if (overlaps) continue;
       const { context, offsets } = contextAround(passage.text, span.charStart, span.charEnd, this.settings.contextChars);
       answers.push({
         text: span.text,
