@@ -92,6 +92,10 @@ export function compareRuns(
     warnings.push(`different question samples (${a.dataset.sample} vs ${b.dataset.sample}): compared on the shared questions`);
   }
   if (a.mode !== b.mode) warnings.push(`different modes (${a.mode} vs ${b.mode})`);
+  if (a.settings.topK !== b.settings.topK) warnings.push(`different top-k (${a.settings.topK ?? '-'} vs ${b.settings.topK ?? '-'})`);
+  if (a.settings.noAnswerThreshold !== b.settings.noAnswerThreshold) {
+    warnings.push(`different no-answer thresholds (${a.settings.noAnswerThreshold} vs ${b.settings.noAnswerThreshold})`);
+  }
   const byIdB = new Map(b.questions.map((q) => [q.id, q]));
   const pairs = a.questions.filter((q) => byIdB.has(q.id)).map((q) => [q, byIdB.get(q.id)!] as const);
   const pa = pairs.map(([x]) => x);

@@ -1,5 +1,6 @@
 /**
- * The latest eval scores for /metrics: the newest stored run per model version, dataset, sample and mode, as
+ * The latest eval scores for /metrics: the newest stored run per model version, dataset, sample, mode and top-k
+ * (open mode; reader runs have top_k=""), as
  * rows for the docqa_eval_* gauges (declared in src/observability/metrics.ts). `serve` hands
  * `loadEvalGaugeRows` to Metrics.trackEvalScores, which reads it at scrape time, so a new run shows up without a
  * restart.
@@ -14,7 +15,14 @@ export function gaugeRow(s: EvalSummary): EvalGaugeRow {
     ? Object.fromEntries(Object.entries(s.retrieval.recallAtK).filter((e): e is [string, number] => e[1] !== null))
     : null;
   return {
-    labels: { model: s.model.name, version: s.model.version, dataset: s.dataset.name, sample: s.dataset.sample, mode: s.mode },
+    labels: {
+      model: s.model.name,
+      version: s.model.version,
+      dataset: s.dataset.name,
+      sample: s.dataset.sample,
+      mode: s.mode,
+      top_k: s.settings.topK === null ? '' : String(s.settings.topK),
+    },
     exact: o.exact,
     f1: o.f1,
     hasAns: o.HasAns_total ? { exact: o.HasAns_exact!, f1: o.HasAns_f1! } : null,

@@ -116,11 +116,11 @@ function parseResult(text: string, file: string): EvalResult {
   return value as EvalResult;
 }
 
-/** The latest run per model version, dataset, sample and mode (what /metrics exports). */
+/** The latest run per model version, dataset, sample, mode and top-k (what /metrics exports). */
 export function latestPerModel(runs: readonly EvalSummary[]): EvalSummary[] {
   const latest = new Map<string, EvalSummary>();
   for (const r of runs) {
-    const key = JSON.stringify([r.model.name, r.model.version, r.dataset.name, r.dataset.sample, r.mode]);
+    const key = JSON.stringify([r.model.name, r.model.version, r.dataset.name, r.dataset.sample, r.mode, r.settings.topK]);
     const seen = latest.get(key);
     if (!seen || seen.createdAt <= r.createdAt) latest.set(key, r);
   }

@@ -201,7 +201,7 @@ describe('docqa eval (CLI, in-process, tiny model)', () => {
     expect(challenger.official).toMatchObject({ exact: 0, f1: 0 });
     const c = JSON.parse(await docqaEval('compare', runs.reader!.id, challenger.id, '--json', '--resamples', '500', ...dataDir())) as Comparison;
     expect(c.paired).toBe(12);
-    expect(c.warnings).toEqual([]);
+    expect(c.warnings).toEqual(['different no-answer thresholds (0.5 vs 0)']);
     const champion = await loadRun(path.join(dir, 'data'), runs.reader!.id);
     const better = champion.questions.filter((q) => q.f1 > 0).length;
     expect(c.perQuestion).toMatchObject({ wins: 0, losses: better, ties: 12 - better, exactGained: 0 });

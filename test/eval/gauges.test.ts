@@ -15,7 +15,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const files = { predictions: '{}', naProbs: '{}', bestSpans: '{}', gold: {}, html: '' };
 
 describe('docqa_eval_* gauges', () => {
-  it('export the newest run per model version, dataset, sample and mode, read at scrape time', async () => {
+  it('export the newest run per model version, dataset, sample, mode and top-k, read at scrape time', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     metrics.trackEvalScores(() => loadEvalGaugeRows(dir));
     expect(await metrics.registry.metrics()).not.toMatch(/docqa_eval_f1\{/u);
@@ -28,9 +28,12 @@ describe('docqa_eval_* gauges', () => {
     await new Promise((r) => setTimeout(r, 1100)); // past the one-second read cache
     const v2 = { ...META, id: 'c', createdAt: '2026-11-03T00:00:00.000Z', model: { ...META.model, version: '2' } };
     await saveRun(dir, assembleResult(v2, OUTCOMES.slice(0, 2)), files);
+    // an experiment with another top-k is a series of its own: it does not replace the top-k 3 scores
+    const topK1 = { ...META, id: 'd', createdAt: '2026-11-04T00:00:00.000Z', settings: { ...META.settings, topK: 1 } };
+    await saveRun(dir, assembleResult(topK1, OUTCOMES.slice(0, 1)), files);
 
     const text = await metrics.registry.metrics();
-    const labels = (version: string) => `model="m",version="${version}",dataset="d.json",sample="full",mode="open"`;
+    const labels = (version: string) => `model="m",version="${version}",dataset="d.json",sample="full",mode="open",top_k="3"`;
     // version 1: the newer run b (exact 40), not a (which withheld every answer: exact 40 = the 2 unanswerable of 5)
     expect(older.official.f1).not.toBe(newer.official.f1);
     expect(text).toContain(`docqa_eval_exact{${labels('1')},subset="all"} 40`);
@@ -42,6 +45,7 @@ describe('docqa_eval_* gauges', () => {
     expect(text).toContain(`docqa_eval_timestamp_seconds{${labels('1')}} ${Date.parse('2026-11-02T00:00:00.000Z') / 1000}`);
     // version 2: its own run (q1 right, q2 wrong)
     expect(text).toContain(`docqa_eval_exact{${labels('2')},subset="all"} 50`);
-    expect(text.match(/^docqa_eval_f1\{[^}]*subset="all"\}/gmu)).toHaveLength(2);
+    expect(text).toContain(`docqa_eval_exact{${labels('1').replace('top_k="3"', 'top_k="1"')},subset="all"} 100`);
+    expect(text.match(/^docqa_eval_f1\{[^}]*subset="all"\}/gmu)).toHaveLength(3);
   });
 });
