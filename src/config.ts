@@ -40,6 +40,13 @@ const schema = z.object({
   // Retrieval and reading
   retrieverTopK: int(1, 1000).default(10),
   answerTopK: int(1, 100).default(3),
+  /**
+   * How answers from different passages are ranked: 'margin' (start+end logits minus the window's no-answer
+   * logits), 'logit' (start+end logits) or 'probability' (Hugging Face's per-window score). See src/qa/ranking.ts.
+   */
+  answerRanking: z.enum(['margin', 'logit', 'probability']).default('margin'),
+  /** Added to an answer's rank: this weight times its passage's BM25 score relative to the best passage's. */
+  retrieverWeight: num(0, 1000).default(5),
   maxSeqLength: int(32, 4096).default(384),
   docStride: int(0, 4096).default(128),
   maxQuestionLength: int(4, 512).default(64),

@@ -48,6 +48,7 @@ export async function openServices(
         new QaPipeline(store, r, {
           retrieverTopK: config.retrieverTopK,
           answerTopK: config.answerTopK,
+          ranking: { ranking: config.answerRanking, retrieverWeight: config.retrieverWeight },
           noAnswerThreshold: config.noAnswerThreshold,
           contextChars: 120,
           read: {

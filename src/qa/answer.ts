@@ -11,8 +11,12 @@ export interface AskRequest {
 
 export interface Answer {
   text: string;
-  /** The reader's span score, 0..1 (p(start) * p(end)). */
+  /** The reader's span score within its passage, 0..1 (p(start) * p(end), Hugging Face's score). */
   score: number;
+  /** start + end logit: the model's unnormalised confidence, on one scale across passages. */
+  logit: number;
+  /** What answers are ordered by (DOCQA_ANSWER_RANKING, DOCQA_RETRIEVER_WEIGHT; see src/qa/ranking.ts). */
+  rankScore: number;
   document: { id: string; name: string };
   /** 1-based page of the answer, or null when the document has no pages. */
   page: number | null;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { BadInputError } from '../errors.js';
-import type { ReadOptions, Reader } from '../reader/types.js';
+import type { AnswerSpan, ReadOptions, Reader } from '../reader/types.js';
+import { rankSpans, type RankingSettings } from './ranking.js';
 import type { DocumentStore, SearchHit } from '../store/store.js';
 import type { Answer, AskRequest, AskResult } from './answer.js';
 import { contextAround } from './context.js';
@@ -8,6 +9,8 @@ import { contextAround } from './context.js';
 export interface PipelineSettings {
   retrieverTopK: number;
   answerTopK: number;
+  /** How spans of different passages are ordered (src/qa/ranking.ts). */
+  ranking: RankingSettings;
   /** Explicit threshold; else the model manifest's recommendation; else DEFAULT_NO_ANSWER_THRESHOLD. */
   noAnswerThreshold?: number;
   read: Partial<ReadOptions>;
@@ -16,6 +19,7 @@ export interface PipelineSettings {
 }
 
 export const DEFAULT_NO_ANSWER_THRESHOLD = 0.5;
+
 export const MAX_QUESTION_CHARS = 2000;
 
 /** The ask flow: retrieve passages (BM25), read them (ONNX), trace each span to its document characters. */
@@ -47,7 +51,7 @@ export class QaPipeline {
       this.settings.read,
     );
     const t2 = performance.now();
-    const answers = this.trace(hits, reading.spans, topK);
+    const answers = this.trace(hits, rankSpans(reading.spans, hits, this.settings.ranking), topK);
     const threshold = this.noAnswerThreshold;
     return {
       question,
@@ -64,10 +68,10 @@ export class QaPipeline {
    * often yields nested variants of one answer ("scholarship", "a scholarship"): a span that overlaps a better
    * answer of the same document is dropped, so the answers returned are distinct.
    */
-  private trace(hits: SearchHit[], spans: Awaited<ReturnType<Reader['read']>>['spans'], topK: number): Answer[] {
+  private trace(hits: SearchHit[], ranked: { span: AnswerSpan; rankScore: number }[], topK: number): Answer[] {
     const byPassage = new Map(hits.map((h) => [h.passage.id, h]));
     const answers: Answer[] = [];
-    for (const span of spans) {
+    for (const { span, rankScore } of ranked) {
       const hit = byPassage.get(span.passageId);
       if (!hit) continue;
       const { passage } = hit;
@@ -81,6 +85,8 @@ export class QaPipeline {
       answers.push({
         text: span.text,
         score: span.score,
+        logit: span.logit,
+        rankScore,
         document: { id: hit.document.id, name: hit.document.name },
         page: passage.page,
         charStart,

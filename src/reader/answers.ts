@@ -9,7 +9,7 @@
  * Pure: no model, no I/O.
  */
 import type { AnswerSpan } from './types.js';
-import type { ScoredSpan } from './decode.js';
+import { spanLogit, type ScoredSpan } from './decode.js';
 import type { TokenizedText } from './tokenizer.js';
 import type { Window } from './windows.js';
 
@@ -17,6 +17,9 @@ export interface WindowSpans {
   window: Window;
   /** Best spans of the window, best first (window positions). */
   spans: ScoredSpan[];
+  /** The window's raw logits, for the spans' unnormalised scores. */
+  startLogits: ArrayLike<number>;
+  endLogits: ArrayLike<number>;
 }
 
 /** Character range of the span's words, or undefined when a position is outside the window's context. */
@@ -55,16 +58,22 @@ export function passageAnswers(
 ): AnswerSpan[] {
   const answers: AnswerSpan[] = [];
   const byText = new Map<string, AnswerSpan>();
-  for (const { window, spans } of windows) {
+  for (const { window, spans, startLogits, endLogits } of windows) {
+    const nullLogit = spanLogit(startLogits, endLogits, 0, 0);
     for (const span of spans) {
       const chars = spanCharacters(window, context, span.start, span.end);
       if (!chars) continue;
       const answerText = text.slice(chars.charStart, chars.charEnd);
       if (answerText.trim().length === 0) continue;
       const key = answerText.toLowerCase();
+      const logit = spanLogit(startLogits, endLogits, span.start, span.end);
       const seen = byText.get(key);
       if (seen) {
         seen.score += span.score;
+        if (logit > seen.logit) {
+          seen.logit = logit;
+          seen.nullLogit = nullLogit;
+        }
         continue;
       }
       const answer: AnswerSpan = {
@@ -73,6 +82,8 @@ export function passageAnswers(
         charStart: chars.charStart,
         charEnd: chars.charEnd,
         score: span.score,
+        logit,
+        nullLogit,
         window: window.index,
         startToken: span.start,
         endToken: span.end,

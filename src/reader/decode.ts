@@ -24,6 +24,11 @@ export interface ScoredSpan {
   score: number;
 }
 
+/** The raw (unnormalised) logit sum of a span, and of the no-answer position (CLS, position 0). */
+export function spanLogit(startLogits: ArrayLike<number>, endLogits: ArrayLike<number>, start: number, end: number): number {
+  return startLogits[start]! + endLogits[end]!;
+}
+
 const MASKED = -10000;
 
 function softmax(logits: ArrayLike<number>, allowed: (p: number) => boolean): Float64Array {

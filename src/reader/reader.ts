@@ -102,7 +102,12 @@ export function createReader(parts: ReaderParts): Reader {
         const probabilities = windowProbabilities(l.start, l.end, allowed);
         noAnswerScore = Math.min(noAnswerScore, probabilities.nullScore);
         // HF asks each window for 2k + 10 candidates because aligning to words merges some of them
-        return { window: w, spans: bestSpans(probabilities, allowed, 2 * o.topKPerPassage + 10, o.maxAnswerLength) };
+        return {
+          window: w,
+          spans: bestSpans(probabilities, allowed, 2 * o.topKPerPassage + 10, o.maxAnswerLength),
+          startLogits: l.start,
+          endLogits: l.end,
+        };
       });
       return {
         passageId: passage.id,

@@ -37,8 +37,18 @@ export interface AnswerSpan {
   /** Offsets into the passage text (UTF-16 code units). */
   charStart: number;
   charEnd: number;
-  /** p(start) * p(end) within the window's softmax, as Hugging Face's pipeline scores spans (0..1). */
+  /**
+   * p(start) * p(end) within the window's softmax, as Hugging Face's pipeline scores spans (0..1; answers of the
+   * same text within a passage are merged by summing, as HF does, so it can exceed 1 slightly).
+   */
   score: number;
+  /**
+   * start_logit + end_logit of the span, unnormalised: comparable across windows and passages, unlike `score`,
+   * whose softmax is per window. For merged answers, the best of theirs.
+   */
+  logit: number;
+  /** start_logit[CLS] + end_logit[CLS] of the span's window: `logit - nullLogit` is the margin over "no answer". */
+  nullLogit: number;
   /** Token positions of the span in its window, and the window's index in its passage (for debugging). */
   window: number;
   startToken: number;

@@ -70,8 +70,10 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
       expect(a.score).toBeLessThanOrEqual(1);
       expect(a.passageId.startsWith(`${up.body.documentId}:`)).toBe(true);
     }
-    const scores = body.answers.map((a: { score: number }) => a.score);
-    expect([...scores].sort((x, y) => y - x)).toEqual(scores);
+    // ranked by rankScore (margin over no-answer plus the retriever's weight by default)
+    const ranks = body.answers.map((a: { rankScore: number }) => a.rankScore);
+    expect([...ranks].sort((x, y) => y - x)).toEqual(ranks);
+    for (const a of body.answers) expect(Number.isFinite(a.logit)).toBe(true);
     expect(body.noAnswer.score).toBeGreaterThan(0);
     expect(body.noAnswer.chosen).toBe(body.noAnswer.score >= body.noAnswer.threshold);
     for (const key of ['retrieveMs', 'readMs', 'totalMs']) expect(body.timings[key]).toBeGreaterThanOrEqual(0);

@@ -34,7 +34,7 @@ function fakeReader(seen: { question: string; passages: ReaderPassage[] }[]): Re
       const spans =
         question === 'unanswerable'
           ? []
-          : [{ passageId: passages[0]!.id, text: word, charStart: start, charEnd: start + word.length, score: 0.6, window: 0, startToken: 0, endToken: 0 }];
+          : [{ passageId: passages[0]!.id, text: word, charStart: start, charEnd: start + word.length, score: 0.6, logit: 3, nullLogit: -2, window: 0, startToken: 0, endToken: 0 }];
       const noAnswerScore = question.startsWith('Where') ? 0.7 : 0.1;
       return { passages: [], spans, noAnswerScore, windows: 1, timings: { tokenizeMs: 0, inferenceMs: 0, decodeMs: 0 } };
     },

@@ -65,6 +65,8 @@ describe.each(Object.entries(fixture.tokenizers))('%s: windows and decoding vs t
           window: w,
           nullScore: probabilities.nullScore,
           spans: bestSpans(probabilities, allowed, 2 * c.top_k + 10, c.max_answer_len),
+          startLogits: c.windows[i]!.start_logits,
+          endLogits: c.windows[i]!.end_logits,
         };
       });
       const answers = passageAnswers('p', c.context, context, decoded, c.top_k);
@@ -74,6 +76,12 @@ describe.each(Object.entries(fixture.tokenizers))('%s: windows and decoding vs t
       );
       answers.forEach((a, i) => expect(a.score).toBeCloseTo(c.answers[i]!.score, 6));
       for (const a of answers) expect(c.context.slice(a.charStart, a.charEnd)).toBe(a.text);
+      // the raw logits of each answer's span (unmerged answers: exactly its start and end logits)
+      for (const a of answers) {
+        const w = c.windows[a.window]!;
+        expect(c.windows.map((x) => x.start_logits[0]! + x.end_logits[0]!)).toContain(a.nullLogit);
+        expect(a.logit).toBeGreaterThanOrEqual(w.start_logits[a.startToken]! + w.end_logits[a.endToken]!);
+      }
       const minNull = Math.min(...decoded.map((d) => d.nullScore));
       expect(Math.abs(minNull - c.min_null_score)).toBeLessThanOrEqual(1e-6 * Math.max(1e-3, c.min_null_score));
     },
