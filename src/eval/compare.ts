@@ -93,6 +93,9 @@ export function compareRuns(
   }
   if (a.mode !== b.mode) warnings.push(`different modes (${a.mode} vs ${b.mode})`);
   if (a.settings.topK !== b.settings.topK) warnings.push(`different top-k (${a.settings.topK ?? '-'} vs ${b.settings.topK ?? '-'})`);
+  if (JSON.stringify(a.settings.ranking ?? null) !== JSON.stringify(b.settings.ranking ?? null)) {
+    warnings.push(`different answer ranking (${JSON.stringify(a.settings.ranking ?? null)} vs ${JSON.stringify(b.settings.ranking ?? null)})`);
+  }
   if (a.settings.noAnswerThreshold !== b.settings.noAnswerThreshold) {
     warnings.push(`different no-answer thresholds (${a.settings.noAnswerThreshold} vs ${b.settings.noAnswerThreshold})`);
   }

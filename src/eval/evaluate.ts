@@ -145,6 +145,7 @@ export async function runEvaluation(config: Config, options: EvaluationOptions):
       corpus: options.corpus ? path.resolve(options.corpus) : null,
       passageWords: options.mode === 'open' ? config.passageWords : null,
       passageOverlap: options.mode === 'open' ? config.passageOverlap : null,
+      ranking: options.mode === 'open' ? { ranking: config.answerRanking, retrieverWeight: config.retrieverWeight } : null,
     };
     const result = assembleResult(
       {

@@ -288,7 +288,8 @@ export function renderReport(result: EvalResult): string {
     ['run', `<code>${esc(result.id)}</code> (${esc(result.mode)} mode), ${esc(result.createdAt)}, ${fmt(result.durationSeconds, 1)} s`],
     ['model', `${esc(result.model.name)} ${esc(result.model.version)} — ${esc(result.model.file)} sha256 <code>${esc((result.model.sha256 ?? '').slice(0, 16))}…</code>`],
     ['dataset', `${esc(result.dataset.name)} (${esc(result.dataset.format)}${result.dataset.version ? ' ' + esc(result.dataset.version) : ''}), ${esc(result.dataset.sample)}: ${result.dataset.questions} of ${result.dataset.totalQuestions} questions; sha256 <code>${esc(result.dataset.sha256.slice(0, 16))}…</code>`],
-    ['settings', esc(`store ${result.settings.store ?? '-'}, top-k ${result.settings.topK ?? '-'}, ` + Object.entries(result.settings.read).map(([k, v]) => `${k} ${v}`).join(', '))],
+    ['settings', esc(`store ${result.settings.store ?? '-'}, top-k ${result.settings.topK ?? '-'}, ` +
+          (result.settings.ranking ? `ranking ${result.settings.ranking.ranking} + ${result.settings.ranking.retrieverWeight} x BM25, ` : '') + Object.entries(result.settings.read).map(([k, v]) => `${k} ${v}`).join(', '))],
   ];
   if (result.ingest) runRows.push(['ingested', `${result.ingest.documents} documents, ${result.ingest.passages} passages in ${fmt(result.ingest.seconds, 1)} s${result.ingest.failed ? `, ${result.ingest.failed} failed` : ''}`]);
   sections.push(`<section><h2>Run</h2>${kv(runRows)}</section>`);

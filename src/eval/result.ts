@@ -121,6 +121,8 @@ export interface EvalSettings {
   corpus: string | null;
   passageWords: number | null;
   passageOverlap: number | null;
+  /** Open mode: how answers of different passages were ranked (DOCQA_ANSWER_RANKING, DOCQA_RETRIEVER_WEIGHT). */
+  ranking?: { ranking: string; retrieverWeight: number } | null;
 }
 
 export interface IngestSummary {

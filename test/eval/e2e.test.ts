@@ -193,7 +193,12 @@ describe('docqa eval (CLI, in-process, tiny model)', () => {
     expect(text).toContain(runs.reader!.id);
     expect(text).not.toContain(runs.open!.id);
     expect(text).toMatch(/F1 trend/u);
-    expect(await docqaEval('show', runs.open!.id.slice(0, 22), ...dataDir())).toContain(`open eval ${runs.open!.id}`);
+    // a unique prefix of a run id names the run (runs started in the same second share the time part)
+    const openId = runs.open!.id;
+    const others = history.map((r) => r.id).filter((id) => id !== openId);
+    let n = 17;
+    while (others.some((id) => id.startsWith(openId.slice(0, n)))) n++;
+    expect(await docqaEval('show', openId.slice(0, n), ...dataDir())).toContain(`open eval ${openId}`);
   });
 
   it('compare: a challenger that always says "no answer" against the champion', async () => {
