@@ -1,6 +1,10 @@
 import type { AskResult } from '../qa/answer.js';
 
-/** Human-readable answers: score, source, page, document offsets and the context with the answer marked. */
+/**
+ * Human-readable answers: rank key, score, source, page, document offsets and the context with the answer marked.
+ * Answers are listed by `rankScore` (reader margin + retriever weight), which is why a listed `score` (the span's
+ * probability within its own window) need not fall from one answer to the next.
+ */
 export function formatAskResult(result: AskResult, color: boolean): string {
   const mark = (s: string) => (color ? `\x1b[1;33m${s}\x1b[0m` : `«${s}»`);
   const lines: string[] = [`Q: ${result.question}`];
@@ -24,7 +28,7 @@ export function formatAskResult(result: AskResult, color: boolean): string {
       ctx.slice(0, a.offsetsInContext.start) +
       mark(ctx.slice(a.offsetsInContext.start, a.offsetsInContext.end)) +
       ctx.slice(a.offsetsInContext.end);
-    lines.push(`${i + 1}. ${a.text.replace(/\s+/gu, ' ')}  (score ${a.score.toFixed(3)})`);
+    lines.push(`${i + 1}. ${a.text.replace(/\s+/gu, ' ')}  (rank ${a.rankScore.toFixed(2)}, score ${a.score.toFixed(3)})`);
     lines.push(`   ${where}`);
     lines.push(`   ...${marked.replace(/\s+/gu, ' ')}...`);
   });
