@@ -57,6 +57,23 @@ export interface RunTiming<T> {
   wallSeconds: number;
 }
 
+/** Runs `ask` on every question, reporting progress, and times the whole run. */
+async function timedQuestions(
+  questions: readonly EvalQuestion[],
+  options: { concurrency?: number; onProgress?: Progress },
+  ask: (q: EvalQuestion) => Promise<QuestionOutcome>,
+): Promise<RunTiming<QuestionOutcome[]>> {
+  const started = performance.now();
+  options.onProgress?.(0, questions.length);
+  const outcomes = await mapConcurrent(
+    questions,
+    options.concurrency ?? 1,
+    ask,
+    (done) => options.onProgress?.(done, questions.length),
+  );
+  return { outcomes, wallSeconds: (performance.now() - started) / 1000 };
+}
+
 /** Reader mode: every question must have its gold paragraph (SQuAD, or JSONL with "context"). */
 export function checkReaderModeInput(dataset: EvalDataset, questions: readonly EvalQuestion[], file: string): void {
   const without = questions.find((q) => q.paragraph === null);
@@ -75,29 +92,21 @@ export async function runReaderMode(
   questions: readonly EvalQuestion[],
   options: { threshold: number; read?: Partial<ReadOptions>; concurrency?: number; onProgress?: Progress },
 ): Promise<RunTiming<QuestionOutcome[]>> {
-  const started = performance.now();
-  options.onProgress?.(0, questions.length);
-  const outcomes = await mapConcurrent(
-    questions,
-    options.concurrency ?? 1,
-    async (q): Promise<QuestionOutcome> => {
-      const passage = { id: `paragraph-${q.paragraph}`, text: dataset.paragraphs[q.paragraph!]! };
-      const t0 = performance.now();
-      const reading = await forQuestion(q, () => reader.read(q.question, [passage], options.read));
-      const latencyMs = performance.now() - t0;
-      const best = reading.spans[0];
-      return {
-        question: q,
-        bestSpan: best?.text ?? '',
-        answerScore: best?.score ?? null,
-        noAnswerProb: reading.noAnswerScore,
-        noAnswerChosen: reading.noAnswerScore >= options.threshold || !best,
-        latencyMs,
-      };
-    },
-    (done) => options.onProgress?.(done, questions.length),
-  );
-  return { outcomes, wallSeconds: (performance.now() - started) / 1000 };
+  return timedQuestions(questions, options, async (q): Promise<QuestionOutcome> => {
+    const passage = { id: `paragraph-${q.paragraph}`, text: dataset.paragraphs[q.paragraph!]! };
+    const t0 = performance.now();
+    const reading = await forQuestion(q, () => reader.read(q.question, [passage], options.read));
+    const latencyMs = performance.now() - t0;
+    const best = reading.spans[0];
+    return {
+      question: q,
+      bestSpan: best?.text ?? '',
+      answerScore: best?.score ?? null,
+      noAnswerProb: reading.noAnswerScore,
+      noAnswerChosen: reading.noAnswerScore >= options.threshold || !best,
+      latencyMs,
+    };
+  });
 }
 
 export async function runOpenMode(
@@ -106,35 +115,27 @@ export async function runOpenMode(
   questions: readonly EvalQuestion[],
   options: { topK: number; concurrency?: number; onProgress?: Progress },
 ): Promise<RunTiming<QuestionOutcome[]>> {
-  const started = performance.now();
-  options.onProgress?.(0, questions.length);
-  const outcomes = await mapConcurrent(
-    questions,
-    options.concurrency ?? 1,
-    async (q): Promise<QuestionOutcome> => {
-      const result = await forQuestion(q, () => pipeline.ask({ question: q.question, retrieverTopK: options.topK, topK: 1 }));
-      // The same query against the same index returns the same passages the pipeline read; searched again here
-      // (outside the timed ask) because AskResult carries answers, not the retrieved passages.
-      const hits = await store.search(result.question, { topK: options.topK });
-      const best = result.answers[0];
-      return {
-        question: q,
-        bestSpan: best?.text ?? '',
-        answerScore: best?.score ?? null,
-        noAnswerProb: result.noAnswer.score,
-        noAnswerChosen: result.noAnswer.chosen || !best,
-        latencyMs: result.timings.totalMs,
-        stages: { retrieveMs: result.timings.retrieveMs, readMs: result.timings.readMs },
-        retrieval: judgeRetrieval(
-          hits.map((h) => ({ text: h.passage.text, document: h.document.name })),
-          { answers: q.answers, document: q.document, article: q.article },
-        ),
-        answerDocument: best?.document.name ?? null,
-      };
-    },
-    (done) => options.onProgress?.(done, questions.length),
-  );
-  return { outcomes, wallSeconds: (performance.now() - started) / 1000 };
+  return timedQuestions(questions, options, async (q): Promise<QuestionOutcome> => {
+    const result = await forQuestion(q, () => pipeline.ask({ question: q.question, retrieverTopK: options.topK, topK: 1 }));
+    // The same query against the same index returns the same passages the pipeline read; searched again here
+    // (outside the timed ask) because AskResult carries answers, not the retrieved passages.
+    const hits = await store.search(result.question, { topK: options.topK });
+    const best = result.answers[0];
+    return {
+      question: q,
+      bestSpan: best?.text ?? '',
+      answerScore: best?.score ?? null,
+      noAnswerProb: result.noAnswer.score,
+      noAnswerChosen: result.noAnswer.chosen || !best,
+      latencyMs: result.timings.totalMs,
+      stages: { retrieveMs: result.timings.retrieveMs, readMs: result.timings.readMs },
+      retrieval: judgeRetrieval(
+        hits.map((h) => ({ text: h.passage.text, document: h.document.name })),
+        { answers: q.answers, document: q.document, article: q.article },
+      ),
+      answerDocument: best?.document.name ?? null,
+    };
+  });
 }
 
 /** The documents of a SQuAD file: one per article, its paragraphs joined by blank lines, named by its title. */
