@@ -1,19 +1,8 @@
 /** The _source shapes of the two indices and their conversion to and from the domain types. */
 import type { DocumentMeta, DocumentRecord, Passage } from '../../documents/document.js';
 
-export interface PassageSource {
-  id: string;
-  docId: string;
-  /** The document's name and metadata, copied so that search filters are plain term filters on the passage. */
-  name: string;
-  meta: DocumentMeta;
-  text: string;
-  charStart: number;
-  charEnd: number;
-  page: number | null;
-  seq: number;
-  heading?: string;
-}
+/** A passage with its document's name and metadata copied in, so that search filters are plain term filters. */
+export type PassageSource = Passage & { name: string; meta: DocumentMeta };
 
 /** 'name': the commit record under sha256(name); 'id': the marker under 'id:' + id. Same fields otherwise. */
 export type RecordKind = 'name' | 'id';
