@@ -1,8 +1,8 @@
 /**
- * PDF → text per page, through pdf.js (pdfjs-dist, the exact build pdf-parse 2.x ships and pins). pdf-parse's own
- * getText() joins items in content-stream order and drops their positions; column order and header/footer
- * detection need the positions, so this converter reads pdf.js text items itself and lays them out with the pure
- * pdf-layout module.
+ * PDF → text per page, through pdf.js (pdfjs-dist 5.4.296, the build pdf-parse 2.4.5 pins). pdf-parse itself is not
+ * used: its getText() joins items in content-stream order and drops their positions, while column order and
+ * header/footer detection need the positions, so this converter reads pdf.js text items itself and lays them out
+ * with the pure pdf-layout module.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
