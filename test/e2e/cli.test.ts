@@ -2,14 +2,14 @@
  * The real thing: the compiled CLI as child processes — ingest the sample corpus, ask, and serve over a real
  * socket — with the embedded store and a real (tiny) ONNX model.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { DIST_CLI } from '../helpers/dist.js';
+import { DIST_CLI, startServer, stopServer } from '../helpers/dist.js';
 import { CORPUS, TINY_BERT } from '../helpers/services.js';
 
 const run = promisify(execFile);
@@ -49,21 +49,14 @@ describe('docqa CLI and server, end to end', () => {
     await store.close();
     const human = await run(process.execPath, [CLI, 'ask', 'Where does the Rhine flow into the sea?'], { env });
     expect(human.stdout).toMatch(/^Q: Where does the Rhine flow into the sea\?/);
-    expect(human.stdout).toMatch(/^1\. .+\(score \d\.\d{3}\)$/m);
+    expect(human.stdout).toMatch(/^1\. .+\(rank -?\d+\.\d{2}, score \d\.\d{3}\)$/m);
     expect(human.stdout).toMatch(/«.+»/);
   });
 
   it('serves the same answers over a real socket, and shuts down on SIGTERM', async () => {
-    server = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server!.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      server!.once('exit', (code) => reject(new Error(`server exited early with ${code}: ${out}`)));
-    });
+    const started = await startServer(env);
+    server = started.server;
+    const url = started.url;
     const health = await fetch(`${url}/readyz`);
     expect(health.status).toBe(200);
     const res = await fetch(`${url}/v1/ask`, {
@@ -84,9 +77,7 @@ describe('docqa CLI and server, end to end', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/docqa_http_requests_total\{method="POST",route="\/v1\/ask",status="200"\} 1/);
     expect(metrics).toMatch(/docqa_store_documents \d+/);
-    const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
-    server.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopServer(server)).toBe(0);
     server = undefined;
   });
 

@@ -20,20 +20,14 @@ import type { EvalResult, EvalSummary } from '../../src/eval/result.js';
 import { loadRun } from '../../src/eval/runs.js';
 import { evaluateSquad } from '../../src/eval/squad-metrics.js';
 import { collectFiles } from '../../src/ingest/ingestor.js';
+import { ES_URL, elasticsearchAvailable } from '../helpers/elasticsearch.js';
 import { CORPUS, TINY_BERT } from '../helpers/services.js';
 
 const DEV_B = path.join(PACKAGE_ROOT, '..', 'shared', 'data', 'squad', 'squad-v1.1-dev-b.json');
 const V2_SLICE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'eval', 'official', 'gold.json');
 const JSONL = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'eval', 'corpus-questions.jsonl');
 
-const ES_URL = process.env.ES_TEST_URL ?? 'http://127.0.0.1:9200';
-const esAvailable = await fetch(new URL('/_cluster/health', ES_URL), { signal: AbortSignal.timeout(3_000) })
-  .then((r) => r.ok)
-  .catch(() => false);
-if (!esAvailable) {
-  if (process.env.CI) throw new Error(`no Elasticsearch at ${ES_URL}: .ci/run must run scripts/elasticsearch start`);
-  console.warn(`eval open --store elasticsearch skipped: nothing answers at ${ES_URL} (scripts/elasticsearch start)`);
-}
+const esAvailable = await elasticsearchAvailable('eval open --store elasticsearch');
 
 let dir: string;
 const common = () => ['--data-dir', path.join(dir, 'data'), '--model-dir', TINY_BERT, '--quiet'];

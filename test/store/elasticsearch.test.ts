@@ -1,9 +1,6 @@
 /**
- * The Elasticsearch store against a real server (scripts/elasticsearch start; ES_TEST_URL overrides the URL).
- * In CI (CI=true) a missing server fails the run; on a developer machine these tests are skipped with a warning.
- * Each store gets its own random index prefix and drops its indices afterwards.
+ * The Elasticsearch store against a real server (see test/helpers/elasticsearch.ts). Each store gets its own random index prefix and drops its indices afterwards.
  */
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,30 +8,14 @@ import { ConfigError, UnavailableError } from '../../src/errors.js';
 import { ElasticsearchStore, type ElasticsearchStoreOptions } from '../../src/store/elasticsearch.js';
 import { documentKey, idKey } from '../../src/store/elasticsearch/mappings.js';
 import { toDocumentSource, toPassageSource } from '../../src/store/elasticsearch/records.js';
+import { ES_URL, elasticsearchAvailable, testIndexPrefix } from '../helpers/elasticsearch.js';
 import { describeStoreContract, makeDoc } from './contract.js';
 
-const ES_URL = process.env.ES_TEST_URL ?? 'http://127.0.0.1:9200';
-
-async function reachable(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(new URL('/_cluster/health', url), { signal: AbortSignal.timeout(3_000) });
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-const available = await reachable(ES_URL);
-if (!available) {
-  if (process.env.CI) throw new Error(`no Elasticsearch at ${ES_URL}: .ci/run must run scripts/elasticsearch start`);
-  console.warn(`Elasticsearch tests skipped: nothing answers at ${ES_URL} (start one with scripts/elasticsearch start)`);
-}
+const available = await elasticsearchAvailable('Elasticsearch store tests');
 
 const stores: ElasticsearchStore[] = [];
 
-function prefix(): string {
-  return `docqa-test-${randomBytes(5).toString('hex')}`;
-}
+const prefix = testIndexPrefix;
 
 function openStore(options: Partial<ElasticsearchStoreOptions> = {}): ElasticsearchStore {
   const store = new ElasticsearchStore({ url: ES_URL, index: prefix(), timeoutMs: 30_000, ...options });
