@@ -18,6 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { passageId, type DocumentRecord, type Passage } from '../src/documents/document.js';
+import { prng } from '../src/eval/stats.js';
 import { ElasticsearchStore } from '../src/store/elasticsearch.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { DocumentStore } from '../src/store/store.js';
@@ -94,17 +95,6 @@ function makeDoc(name: string, texts: string[], meta: Record<string, string>): B
   };
 }
 
-/** Deterministic PRNG (mulberry32), so every run indexes the same filler. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function buildCorpus(args: Args): { docs: BenchDoc[]; questions: Question[]; squadPassages: number } {
   const files = ['squad-v1.1-dev-a.json', 'squad-v1.1-dev-b.json', 'squad-v1.1-train-subset.json'];

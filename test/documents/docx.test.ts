@@ -1,21 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertDocx } from '../../src/documents/converters/docx.js';
-import { UnreadableDocumentError } from '../../src/documents/failure.js';
 import { prepareDocument } from '../../src/documents/prepare.js';
 import { checkZip } from '../../src/documents/zip-guard.js';
 import { renderDocx, squadArticle } from '../fixtures/documents/render.js';
 import { makeZip, readZipEntries } from '../fixtures/documents/zip.js';
+import { failureOf } from '../helpers/failure.js';
 
 const squash = (s: string) => s.replace(/\s+/gu, ' ').trim();
-
-async function failureOf(p: Promise<unknown>): Promise<UnreadableDocumentError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UnreadableDocumentError);
-  return err as UnreadableDocumentError;
-}
 
 describe('DOCX converter (real mammoth on DOCX files rendered from SQuAD articles)', () => {
   const article = squadArticle('Sky_(United_Kingdom)');

@@ -1,9 +1,9 @@
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertPdf, PAGE_SEPARATOR } from '../../src/documents/converters/pdf.js';
-import { UnreadableDocumentError } from '../../src/documents/failure.js';
 import { prepareDocument } from '../../src/documents/prepare.js';
 import { encryptPdf, renderPdf, squadArticle, type RenderedPdf } from '../fixtures/documents/render.js';
+import { failureOf } from '../helpers/failure.js';
 
 const squash = (s: string) => s.replace(/\s+/gu, ' ').trim();
 /**
@@ -20,15 +20,6 @@ function drawnPages(pageLines: string[][]): string[] {
     }
   }
   return pages.map(squash);
-}
-
-async function failureOf(p: Promise<unknown>): Promise<UnreadableDocumentError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UnreadableDocumentError);
-  return err as UnreadableDocumentError;
 }
 
 describe('PDF converter (real pdf.js on PDFs rendered from SQuAD articles)', () => {
