@@ -205,17 +205,14 @@ export function predictionOf(o: QuestionOutcome): string {
   return o.noAnswerChosen ? '' : o.bestSpan;
 }
 
-export interface RunMeta {
-  id: string;
-  createdAt: string;
-  mode: EvalMode;
-  model: ModelSummary;
-  dataset: DatasetInfo;
-  settings: EvalSettings;
+/** What the runner knows of a run besides its per-question outcomes. */
+export type RunMeta = Pick<
+  EvalSummary,
+  'id' | 'createdAt' | 'mode' | 'model' | 'dataset' | 'settings' | 'durationSeconds' | 'ingest'
+> & {
+  /** Seconds spent asking the questions (the latency summary's wall time). */
   wallSeconds: number;
-  durationSeconds: number;
-  ingest: IngestSummary | null;
-}
+};
 
 export function assembleResult(meta: RunMeta, outcomes: readonly QuestionOutcome[]): EvalResult {
   const gold: GoldQuestion[] = outcomes.map((o) => ({ id: o.question.id, answers: o.question.answers }));
