@@ -189,17 +189,22 @@ async function measure(name: string, store: DocumentStore, docs: BenchDoc[], que
   };
 }
 
+/** The table, with a ratio column (second store ÷ first, from this one run) when two stores ran. */
 function table(results: Result[]): string {
-  const rows: [string, (r: Result) => string][] = [
-    ['passages indexed', (r) => r.passages.toLocaleString('en-US')],
-    ['indexing time (s)', (r) => r.indexSeconds.toFixed(1)],
-    ['passages/s indexed', (r) => Math.round(r.passagesPerSecond).toLocaleString('en-US')],
-    ['BM25 query p50 (ms)', (r) => r.p50.toFixed(2)],
-    ['BM25 query p95 (ms)', (r) => r.p95.toFixed(2)],
-    [`recall@10 (dev-a, ${results[0]?.questions ?? 0} q)`, (r) => (100 * r.recallAt10).toFixed(1) + ' %'],
+  const rows: [string, (r: Result) => number, (v: number) => string][] = [
+    ['passages indexed', (r) => r.passages, (v) => v.toLocaleString('en-US')],
+    ['indexing time (s)', (r) => r.indexSeconds, (v) => v.toFixed(1)],
+    ['passages/s indexed', (r) => r.passagesPerSecond, (v) => Math.round(v).toLocaleString('en-US')],
+    ['BM25 query p50 (ms)', (r) => r.p50, (v) => v.toFixed(2)],
+    ['BM25 query p95 (ms)', (r) => r.p95, (v) => v.toFixed(2)],
+    [`recall@10 (dev-a, ${results[0]?.questions ?? 0} q)`, (r) => r.recallAt10, (v) => (100 * v).toFixed(1) + ' %'],
   ];
-  const header = ['', ...results.map((r) => r.store)];
-  const body = rows.map(([label, f]) => [label, ...results.map(f)]);
+  const ratio = results.length === 2;
+  const header = ['', ...results.map((r) => r.store), ...(ratio ? [`${results[1]!.store} ÷ ${results[0]!.store}`] : [])];
+  const body = rows.map(([label, value, show]) => {
+    const values = results.map(value);
+    return [label, ...values.map(show), ...(ratio ? [(values[1]! / values[0]!).toFixed(2) + '×'] : [])];
+  });
   const widths = header.map((_, c) => Math.max(...[header, ...body].map((row) => row[c]!.length)));
   const line = (row: string[]) => '| ' + row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ') + ' |';
   return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
