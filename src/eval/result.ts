@@ -3,6 +3,7 @@
  * the no-answer threshold sweep, scores by question type and article, retrieval, attribution, latency).
  * `assembleResult` is pure: the runners (runner.ts) produce outcomes, this turns them into the stored result.
  */
+import type { RankingSettings } from '../qa/ranking.js';
 import { attribute, summarizeAttribution, type AttributionSummary, type Outcome, type ReaderMissKind } from './attribution.js';
 import type { DatasetInfo, EvalQuestion } from './dataset.js';
 import { questionType, type QuestionType } from './question-type.js';
@@ -122,7 +123,7 @@ export interface EvalSettings {
   passageWords: number | null;
   passageOverlap: number | null;
   /** Open mode: how answers of different passages were ranked (DOCQA_ANSWER_RANKING, DOCQA_RETRIEVER_WEIGHT). */
-  ranking?: { ranking: string; retrieverWeight: number } | null;
+  ranking?: RankingSettings | null;
 }
 
 export interface IngestSummary {
