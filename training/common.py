@@ -12,15 +12,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 TRAINING = REPO / "training"
-OUT = Path(os.environ.get("DOCQA_TRAIN_OUT", TRAINING / "out"))
+OUT = Path(os.environ.get("TRAINING_OUT", TRAINING / "out"))
 
 
 def shared_data() -> Path:
-    env = os.environ.get("DOCQA_SHARED_DATA")
+    env = os.environ.get("SHARED_DATA_DIR")
     for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data", Path("/work/shared/data")]:
         if (cand / "squad").exists():
             return cand
-    raise FileNotFoundError("shared data not found: set DOCQA_SHARED_DATA to the folder holding squad/ and tokenizers/")
+    raise FileNotFoundError("shared data not found: set SHARED_DATA_DIR to the folder holding squad/ and tokenizers/")
 
 
 SQUAD = shared_data() / "squad"

@@ -20,7 +20,6 @@ and its ONNX run against Python without Python.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -44,10 +43,9 @@ from transformers import (  # noqa: E402
     RobertaForQuestionAnswering,
 )
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("DOCQA_SHARED_DATA", REPO.parent / "shared" / "data"))
-if not SHARED.exists():
-    SHARED = Path("/work/shared/data")
+from common import REPO, sha256, shared_data  # noqa: E402
+
+SHARED = shared_data()
 
 SEED = 1234
 VERSION = "1.0.0"
@@ -76,14 +74,6 @@ def seed_all(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def build_model(kind: str):
