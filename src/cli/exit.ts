@@ -28,7 +28,7 @@ export function exitCodeOf(err: unknown): number {
   return err instanceof DocqaError ? BY_CODE[err.code] : EXIT.internal;
 }
 
-/** Prints `docqa: <message>` (no stack unless DOCQA_DEBUG_STACK is set) and returns the exit code. */
+/** Prints `docqa: <message>` (the stack only when the DEBUG environment variable is set) and returns the exit code. */
 export function reportError(err: unknown): number {
   const code = exitCodeOf(err);
   const stack = process.env.DEBUG && err instanceof Error ? `\n${err.stack}` : '';
