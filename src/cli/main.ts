@@ -6,19 +6,12 @@ import { evalCommand } from './commands/eval.js';
 import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
 import { EXIT, reportError } from './exit.js';
-
-/** Usage errors of any (sub)command throw a CommanderError instead of exiting, so main() maps them. */
-function throwOnUsageErrors(cmd: Command): Command {
-  cmd.exitOverride();
-  cmd.commands.forEach(throwOnUsageErrors);
-  return cmd;
-}
+import { throwOnUsageErrors } from './usage.js';
 
 export function buildCli(): Command {
   const cli = new Command('docqa')
     .description('extractive question answering over your documents')
     .version('0.1.0')
-    .exitOverride()
     .addCommand(ingestCommand())
     .addCommand(documentsCommand())
     .addCommand(askCommand())

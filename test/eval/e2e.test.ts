@@ -11,6 +11,7 @@ import path from 'node:path';
 import { CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../../src/cli/commands/eval.js';
+import { throwOnUsageErrors } from '../../src/cli/usage.js';
 import { EXIT, exitCodeOf } from '../../src/cli/exit.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { BadInputError, NotFoundError } from '../../src/errors.js';
@@ -41,7 +42,7 @@ async function docqaEval(...args: string[]): Promise<string> {
     return true;
   });
   try {
-    await evalCommand().parseAsync(args, { from: 'user' });
+    await throwOnUsageErrors(evalCommand()).parseAsync(args, { from: 'user' });
   } finally {
     spy.mockRestore();
   }

@@ -144,13 +144,6 @@ function showCommand(): Command {
     });
 }
 
-/** Usage errors of the eval commands reach the CLI's one error-to-exit-code mapping instead of exiting here. */
-function exitOverrideAll(cmd: Command): Command {
-  cmd.exitOverride();
-  for (const sub of cmd.commands) exitOverrideAll(sub);
-  return cmd;
-}
-
 function reportCommand(): Command {
   return addConfigOptions(new Command('report'))
     .description("(re)write a stored run's HTML report")
@@ -167,8 +160,7 @@ function reportCommand(): Command {
 }
 
 export function evalCommand(): Command {
-  return exitOverrideAll(
-    new Command('eval')
+  return new Command('eval')
     .description('evaluate the reader or the whole pipeline on annotated questions (official SQuAD scores), keep history, compare runs')
     .addCommand(runCommand('reader').description('the reader alone on each question\'s gold paragraph'))
     .addCommand(
@@ -177,6 +169,5 @@ export function evalCommand(): Command {
     .addCommand(historyCommand())
     .addCommand(compareCommand())
     .addCommand(showCommand())
-      .addCommand(reportCommand()),
-  );
+    .addCommand(reportCommand());
 }
