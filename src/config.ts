@@ -51,8 +51,15 @@ const schema = z.object({
   docStride: int(0, 4096).default(128),
   maxQuestionLength: int(4, 512).default(64),
   maxAnswerLength: int(1, 512).default(15),
-  /** An answer is withheld ("no answer") when the no-answer score is at or above this (0..1). */
+  /**
+   * docqa answers only when the best answer's confidence (the estimated probability that it is correct) is at
+   * least this (0..1); default: the model's calibration (manifest.json), else 0.5. Per request: `minConfidence`.
+   */
+  minConfidence: num(0, 1).optional(),
+  /** Reader-mode evaluation only: "no answer" when the reader's no-answer probability is at or above this. */
   noAnswerThreshold: num(0, 1).optional(),
+  /** Characters of context shown on each side of an answer. */
+  contextChars: int(0, 10_000).default(120),
   readerBatchSize: int(1, 1024).default(16),
   threads: int(0, 256).default(0),
   executionProvider: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),

@@ -49,8 +49,9 @@ export async function openServices(
           retrieverTopK: config.retrieverTopK,
           answerTopK: config.answerTopK,
           ranking: { ranking: config.answerRanking, retrieverWeight: config.retrieverWeight },
-          noAnswerThreshold: config.noAnswerThreshold,
-          contextChars: 120,
+          calibrator: r.model.calibrator,
+          minConfidence: config.minConfidence,
+          contextChars: config.contextChars,
           read: {
             maxSeqLength: config.maxSeqLength,
             docStride: config.docStride,

@@ -16,6 +16,7 @@ export const askSchema = z
     topK: z.number().int().min(1).max(100).optional(),
     retrieverTopK: z.number().int().min(1).max(1000).optional(),
     filters: filtersSchema.optional(),
+    minConfidence: z.number().min(0).max(1).optional(),
   })
   .strict();
 

@@ -32,3 +32,14 @@ export function parseIntFlag(name: string) {
     return n;
   };
 }
+
+/** A number from 0 to 1 (a probability or confidence); anything else is a usage error (exit 2). */
+export function parseProbabilityFlag(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new InvalidArgumentError(`${name} must be a number from 0 to 1, got '${value}'`);
+    }
+    return n;
+  };
+}

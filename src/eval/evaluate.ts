@@ -3,6 +3,7 @@
  * (reader mode: the reader only; open mode: a fresh store, SQLite in a temporary folder or an Elasticsearch
  * index under a fresh prefix, dropped afterwards), run, score, and store the run with its report.
  */
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,8 @@ import {
   type IngestSummary,
   type ModelSummary,
 } from './result.js';
+import { CANDIDATES_SCHEMA } from './calibration.js';
+import { FEATURE_NAMES } from '../qa/confidence.js';
 import { checkReaderModeInput, ingestCorpus, ingestSquadArticles, runOpenMode, runReaderMode, type Progress } from './runner.js';
 import { newRunId, saveRun, type RunFiles } from './runs.js';
 
@@ -44,6 +47,8 @@ export interface EvaluationOptions {
   save?: boolean;
   /** Open mode: keep the temporary index (SQLite folder / Elasticsearch indices) instead of deleting it. */
   keepIndex?: boolean;
+  /** Open mode: write every question's candidates with their features here (JSONL, for `docqa eval calibrate`). */
+  candidatesFile?: string;
   onProgress?: Progress;
   /** Status lines (ingesting, where the index is). */
   log?: (line: string) => void;
@@ -123,6 +128,8 @@ export async function runEvaluation(config: Config, options: EvaluationOptions):
     let ingest: IngestSummary | null = null;
     let run;
     let topK: number | null = null;
+    let minConfidence: number | null = null;
+    let calibrated: boolean | null = null;
     if (options.mode === 'reader') {
       run = await runReaderMode(reader, dataset, selected, { threshold: threshold.value, read, concurrency, onProgress: options.onProgress });
     } else {
@@ -133,13 +140,31 @@ export async function runEvaluation(config: Config, options: EvaluationOptions):
       if (ingest.documents === 0) throw new BadInputError(`nothing could be ingested from ${options.corpus ?? options.dataset}`, 'corpus');
       topK = options.topK ?? config.retrieverTopK;
       const pipeline = await services.pipeline();
-      run = await runOpenMode(pipeline, services.store, selected, { topK, concurrency, onProgress: options.onProgress });
+      minConfidence = pipeline.minConfidence;
+      calibrated = pipeline.calibrated;
+      // the candidates file is written as questions are answered: a long run stopped midway keeps what it did
+      const candidates = options.candidatesFile ? createWriteStream(options.candidatesFile) : null;
+      const model = { name: reader.model.name, version: reader.model.version, file: reader.model.file, sha256: reader.model.sha256 ?? null };
+      candidates?.write(JSON.stringify({ candidates: CANDIDATES_SCHEMA, features: FEATURE_NAMES, dataset: info, model, topK }) + '\n');
+      try {
+        run = await runOpenMode(pipeline, selected, {
+          topK,
+          concurrency,
+          onProgress: options.onProgress,
+          onCandidates: candidates ? (r) => candidates.write(JSON.stringify(r) + '\n') : undefined,
+        });
+      } finally {
+        if (candidates) await new Promise<void>((resolve, reject) => candidates.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      }
+      if (options.candidatesFile) log(`wrote the candidates of ${selected.length} questions to ${options.candidatesFile}`);
     }
     const settings: EvalSettings = {
       store: options.mode === 'open' ? config.store : null,
       topK,
       noAnswerThreshold: threshold.value,
       thresholdSource: threshold.source,
+      minConfidence,
+      calibrated,
       read,
       concurrency,
       corpus: options.corpus ? path.resolve(options.corpus) : null,

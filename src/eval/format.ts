@@ -2,6 +2,7 @@
  * Plain-text views of runs for the terminal: a run's summary, the history table with its trend, a comparison.
  * Pure: data in, text out.
  */
+import type { ConfidenceReport } from './calibration.js';
 import type { Comparison } from './compare.js';
 import type { EvalSummary } from './result.js';
 
@@ -143,5 +144,22 @@ export function formatComparison(c: Comparison): string {
     `  ${e.id}: ${e.question}\n      gold ${JSON.stringify(e.answers.slice(0, 3))}  A ${JSON.stringify(e.a)} (${e.f1A.toFixed(2)})  B ${JSON.stringify(e.b)} (${e.f1B.toFixed(2)})`;
   if (c.examples.wins.length) lines.push('', 'largest wins of B:', ...c.examples.wins.map(example));
   if (c.examples.losses.length) lines.push('', 'largest losses of B:', ...c.examples.losses.map(example));
+  return lines.join('\n');
+}
+
+/** `docqa eval calibrate`'s summary of a confidence report. */
+export function formatConfidenceReport(r: ConfidenceReport, files: readonly string[]): string {
+  const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+  const lines = [
+    `${r.questions} questions (${r.hasAnswer} answerable, ${r.noAnswer} unanswerable) from ${files.join(', ')}`,
+    `  at minimum confidence ${r.minConfidence.toFixed(4)}: EM ${r.exact.toFixed(2)}  F1 ${r.f1.toFixed(2)}  HasAns F1 ${r.hasAnswerF1.toFixed(2)} (never abstaining: ${r.hasAnswerF1NeverAbstain.toFixed(2)})`,
+    `  abstained on ${pct(r.noAnswerAbstention)} of unanswerable and ${pct(r.hasAnswerAbstention)} of answerable questions`,
+    `  answered ${r.answered}: ECE ${r.ece.toFixed(4)}, Brier ${r.brier.toFixed(4)} (confidence vs correct = F1 >= 0.5)`,
+    '  reliability: ' +
+      r.reliability
+        .filter((b) => b.count > 0)
+        .map((b) => `[${b.lo.toFixed(1)},${b.hi.toFixed(1)}) n=${b.count} conf ${b.confidence.toFixed(2)} acc ${b.accuracy.toFixed(2)}`)
+        .join('; '),
+  ];
   return lines.join('\n');
 }

@@ -30,9 +30,14 @@ export interface QuestionOutcome {
   bestSpan: string;
   /** Its score (0..1), null when there was no span. */
   answerScore: number | null;
-  /** The no-answer probability (Hugging Face's min null score, 0..1). */
+  /**
+   * The probability of "no answer" that the official threshold sweep reads: reader mode, the reader's own (Hugging
+   * Face's min null score); open mode, 1 - the best answer's confidence.
+   */
   noAnswerProb: number;
-  /** docqa's decision: noAnswerProb >= threshold. */
+  /** Open mode: the best answer's confidence (null when there was no candidate). */
+  confidence?: number | null;
+  /** docqa's decision (reader mode: noAnswerProb >= threshold; open mode: confidence < minConfidence). */
   noAnswerChosen: boolean;
   /** Time to answer this question (open: retrieve + read as the pipeline timed it; reader: the read call). */
   latencyMs: number;
@@ -41,6 +46,11 @@ export interface QuestionOutcome {
   retrieval?: RetrievalJudgement;
   /** Open mode: the document of the best answer. */
   answerDocument?: string | null;
+  /** Open mode: the best answer's text and context (for the report's misses). */
+  answerText?: string;
+  answerContext?: string;
+  /** Open mode: the best answer came from another document than the one the question names (scored wrong). */
+  answerFromOtherDocument?: boolean;
 }
 
 export interface QuestionRecord {
@@ -63,6 +73,10 @@ export interface QuestionRecord {
   stages?: { retrieveMs: number; readMs: number };
   retrieval?: RetrievalJudgement;
   answerDocument?: string | null;
+  confidence?: number | null;
+  answerText?: string;
+  answerContext?: string;
+  answerFromOtherDocument?: boolean;
   outcome?: Outcome;
   readerMiss?: ReaderMissKind;
 }
@@ -115,7 +129,10 @@ export interface EvalSettings {
   /** Passages retrieved and read per question (open mode). */
   topK: number | null;
   noAnswerThreshold: number;
-  /** Where the threshold came from. */
+  /** Open mode: the confidence an answer needed, and whether confidence came from a fitted calibrator. */
+  minConfidence?: number | null;
+  calibrated?: boolean | null;
+  /** Where the threshold came from (reader mode). */
   thresholdSource: 'flag or DOCQA_NO_ANSWER_THRESHOLD' | 'model manifest' | 'default';
   read: Record<string, number>;
   concurrency: number;
@@ -266,6 +283,9 @@ export function assembleResult(meta: RunMeta, outcomes: readonly QuestionOutcome
       Object.assign(record, {
         retrieval: o.retrieval,
         answerDocument: o.answerDocument ?? null,
+        confidence: o.confidence ?? null,
+        ...(o.answerText !== undefined ? { answerText: o.answerText, answerContext: o.answerContext } : {}),
+        ...(o.answerFromOtherDocument ? { answerFromOtherDocument: true } : {}),
         outcome: a.outcome,
         ...(a.readerMiss ? { readerMiss: a.readerMiss } : {}),
       });

@@ -10,12 +10,12 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { BadInputError, DocqaError } from '../errors.js';
 import { collectFiles, type Ingestor } from '../ingest/ingestor.js';
+import type { Candidate } from '../qa/answer.js';
 import type { QaPipeline } from '../qa/pipeline.js';
 import type { ReadOptions, Reader } from '../reader/types.js';
-import type { DocumentStore } from '../store/store.js';
 import type { EvalDataset, EvalQuestion } from './dataset.js';
 import type { IngestSummary, QuestionOutcome } from './result.js';
-import { judgeRetrieval } from './retrieval-metrics.js';
+import { judgeRetrieval, sameDocument } from './retrieval-metrics.js';
 
 export type Progress = (done: number, total: number) => void;
 
@@ -109,31 +109,54 @@ export async function runReaderMode(
   });
 }
 
+/** One question of an open-mode run as `docqa eval calibrate` reads it (a line of the --candidates file). */
+export interface CandidateRecord {
+  id: string;
+  question: string;
+  answers: string[];
+  /** The document that must hold the answer (JSONL), null when any may. */
+  document: string | null;
+  readerNoAnswerScore: number;
+  /** Every candidate, best first by the pipeline's confidence. */
+  candidates: Candidate[];
+}
+
 export async function runOpenMode(
   pipeline: QaPipeline,
-  store: DocumentStore,
   questions: readonly EvalQuestion[],
-  options: { topK: number; concurrency?: number; onProgress?: Progress },
+  options: { topK: number; minConfidence?: number; concurrency?: number; onProgress?: Progress; onCandidates?: (r: CandidateRecord) => void },
 ): Promise<RunTiming<QuestionOutcome[]>> {
   return timedQuestions(questions, options, async (q): Promise<QuestionOutcome> => {
-    const result = await forQuestion(q, () => pipeline.ask({ question: q.question, retrieverTopK: options.topK, topK: 1 }));
-    // The same query against the same index returns the same passages the pipeline read; searched again here
-    // (outside the timed ask) because AskResult carries answers, not the retrieved passages.
-    const hits = await store.search(result.question, { topK: options.topK });
+    const result = await forQuestion(q, () =>
+      pipeline.ask({ question: q.question, retrieverTopK: options.topK, topK: 1, minConfidence: options.minConfidence }, { explain: true }),
+    );
+    options.onCandidates?.({
+      id: q.id,
+      question: q.question,
+      answers: q.answers,
+      document: q.document,
+      readerNoAnswerScore: result.noAnswer.readerNoAnswerScore,
+      candidates: result.candidates ?? [],
+    });
     const best = result.answers[0];
+    // a question that names its document is answered only by that document: an equal text elsewhere is luck
+    const otherDocument = best !== undefined && q.document !== null && !sameDocument(best.document.name, q.document);
     return {
       question: q,
-      bestSpan: best?.text ?? '',
+      bestSpan: otherDocument ? '' : (best?.text ?? ''),
       answerScore: best?.score ?? null,
-      noAnswerProb: result.noAnswer.score,
+      confidence: result.noAnswer.bestConfidence,
+      noAnswerProb: 1 - (result.noAnswer.bestConfidence ?? 0),
       noAnswerChosen: result.noAnswer.chosen || !best,
       latencyMs: result.timings.totalMs,
       stages: { retrieveMs: result.timings.retrieveMs, readMs: result.timings.readMs },
       retrieval: judgeRetrieval(
-        hits.map((h) => ({ text: h.passage.text, document: h.document.name })),
+        (result.passages ?? []).map((p) => ({ text: p.text, document: p.document })),
         { answers: q.answers, document: q.document, article: q.article },
       ),
       answerDocument: best?.document.name ?? null,
+      ...(best ? { answerText: best.text, answerContext: best.context } : {}),
+      ...(otherDocument ? { answerFromOtherDocument: true } : {}),
     };
   });
 }

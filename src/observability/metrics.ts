@@ -74,15 +74,15 @@ export class Metrics {
     help: 'Passages read by the reader (throughput)',
     registers: [this.registry],
   });
-  readonly answerScore = new client.Histogram({
-    name: 'docqa_answer_score',
-    help: 'Score of the best answer per question (0..1)',
+  readonly answerConfidence = new client.Histogram({
+    name: 'docqa_answer_confidence',
+    help: 'Confidence of the best answer per question (0..1, the estimated probability that it is correct)',
     buckets: SCORE_BUCKETS,
     registers: [this.registry],
   });
   readonly noAnswerScore = new client.Histogram({
-    name: 'docqa_no_answer_score',
-    help: 'No-answer score per question (0..1)',
+    name: 'docqa_reader_no_answer_score',
+    help: "The reader's own no-answer probability per question (0..1)",
     buckets: SCORE_BUCKETS,
     registers: [this.registry],
   });
@@ -180,10 +180,9 @@ export class Metrics {
     this.askStage.observe({ stage: 'retrieve' }, result.timings.retrieveMs / 1000);
     this.askStage.observe({ stage: 'read' }, result.timings.readMs / 1000);
     this.askStage.observe({ stage: 'total' }, result.timings.totalMs / 1000);
-    this.noAnswerScore.observe(result.noAnswer.score);
+    this.noAnswerScore.observe(result.noAnswer.readerNoAnswerScore);
     if (result.noAnswer.chosen) this.noAnswers.inc();
-    const best = result.answers[0];
-    if (best) this.answerScore.observe(best.score);
+    if (result.noAnswer.bestConfidence !== null) this.answerConfidence.observe(result.noAnswer.bestConfidence);
   }
 
   /** A gauge whose value is read at scrape time. */

@@ -3,22 +3,32 @@ import { BadInputError } from '../errors.js';
 import type { AnswerSpan, ReadOptions, Reader } from '../reader/types.js';
 import { rankSpans, type RankingSettings } from './ranking.js';
 import type { DocumentStore, SearchHit } from '../store/store.js';
-import type { Answer, AskRequest, AskResult } from './answer.js';
+import type { Answer, AskRequest, AskResult, Candidate, NoAnswer } from './answer.js';
 import { contextAround } from './context.js';
+import { calibratedConfidence, candidateFeatures, uncalibratedConfidence, type Calibrator } from './confidence.js';
 
 export interface PipelineSettings {
   retrieverTopK: number;
   answerTopK: number;
   /** How spans of different passages are ordered (src/qa/ranking.ts). */
   ranking: RankingSettings;
-  /** Explicit threshold; else the model manifest's recommendation; else DEFAULT_NO_ANSWER_THRESHOLD. */
-  noAnswerThreshold?: number;
+  /**
+   * The model's fitted calibrator (manifest.json `calibration`), which turns candidate features into confidence;
+   * without one, confidence is the uncalibrated margin share (src/qa/confidence.ts).
+   */
+  calibrator?: Calibrator;
+  /** Explicit minimum confidence; else the calibrator's; else DEFAULT_MIN_CONFIDENCE. */
+  minConfidence?: number;
   read: Partial<ReadOptions>;
   /** Characters of context on each side of an answer. */
   contextChars: number;
 }
 
+/** The reader-mode evaluation's no-answer threshold when neither the flag nor the manifest gives one. */
 export const DEFAULT_NO_ANSWER_THRESHOLD = 0.5;
+
+/** "No answer" below this confidence, for a model without a calibrator and no DOCQA_MIN_CONFIDENCE. */
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
 
 export const MAX_QUESTION_CHARS = 2000;
 
@@ -30,11 +40,19 @@ export class QaPipeline {
     private readonly settings: PipelineSettings,
   ) {}
 
-  get noAnswerThreshold(): number {
-    return this.settings.noAnswerThreshold ?? this.reader.model.noAnswerThreshold ?? DEFAULT_NO_ANSWER_THRESHOLD;
+  get calibrated(): boolean {
+    return this.settings.calibrator !== undefined;
   }
 
-  async ask(request: AskRequest): Promise<AskResult> {
+  get minConfidence(): number {
+    return this.settings.minConfidence ?? this.settings.calibrator?.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+  }
+
+  /**
+   * Answers a question. With `explain`, the result also lists every candidate with its features (what
+   * `docqa eval calibrate` fits on).
+   */
+  async ask(request: AskRequest, options: { explain?: boolean } = {}): Promise<AskResult> {
     const question = request.question.trim();
     if (question.length === 0) throw new BadInputError('question must not be empty', 'question');
     if (question.length > MAX_QUESTION_CHARS) {
@@ -42,6 +60,7 @@ export class QaPipeline {
     }
     const topK = request.topK ?? this.settings.answerTopK;
     const retrieverTopK = request.retrieverTopK ?? this.settings.retrieverTopK;
+    const minConfidence = request.minConfidence ?? this.minConfidence;
     const t0 = performance.now();
     const hits = await this.store.search(question, { topK: retrieverTopK, filters: request.filters });
     const t1 = performance.now();
@@ -51,16 +70,55 @@ export class QaPipeline {
       this.settings.read,
     );
     const t2 = performance.now();
-    const answers = this.trace(hits, rankSpans(reading.spans, hits, this.settings.ranking), topK);
-    const threshold = this.noAnswerThreshold;
-    return {
+    const ranked = rankSpans(reading.spans, hits, this.settings.ranking);
+    const features = candidateFeatures(question, ranked, hits, reading.noAnswerScore);
+    const calibrator = this.settings.calibrator;
+    const scored = ranked
+      .map((r, i) => ({
+        ...r,
+        features: features[i]!,
+        confidence: calibrator ? calibratedConfidence(calibrator, features[i]!) : uncalibratedConfidence(features[i]!),
+      }))
+      .sort((a, b) => b.confidence - a.confidence || b.rankScore - a.rankScore);
+    const answers = this.trace(hits, scored, topK);
+    const best = answers[0];
+    const noAnswer: NoAnswer = {
+      chosen: !best || best.confidence < minConfidence,
+      minConfidence,
+      bestConfidence: best?.confidence ?? null,
+      calibrated: calibrator !== undefined,
+      readerNoAnswerScore: reading.noAnswerScore,
+      reason: '',
+    };
+    noAnswer.reason = noAnswerReason(noAnswer, best, hits.length);
+    const result: AskResult = {
       question,
       answers,
-      noAnswer: { score: reading.noAnswerScore, chosen: reading.noAnswerScore >= threshold, threshold },
+      noAnswer,
       timings: { retrieveMs: t1 - t0, readMs: t2 - t1, totalMs: performance.now() - t0 },
       model: { name: this.reader.model.name, version: this.reader.model.version },
       retrieved: hits.length,
     };
+    if (options.explain) {
+      const byPassage = new Map(hits.map((h) => [h.passage.id, h]));
+      result.passages = hits.map((h) => ({
+        id: h.passage.id,
+        document: h.document.name,
+        text: h.passage.text,
+        retrieverScore: h.score,
+      }));
+      result.candidates = scored.map(
+        (c): Candidate => ({
+          text: c.span.text,
+          confidence: c.confidence,
+          rankScore: c.rankScore,
+          passageId: c.span.passageId,
+          document: byPassage.get(c.span.passageId)?.document.name ?? null,
+          features: c.features,
+        }),
+      );
+    }
+    return result;
   }
 
   /**
@@ -68,10 +126,14 @@ export class QaPipeline {
    * often yields nested variants of one answer ("scholarship", "a scholarship"): a span that overlaps a better
    * answer of the same document is dropped, so the answers returned are distinct.
    */
-  private trace(hits: SearchHit[], ranked: { span: AnswerSpan; rankScore: number }[], topK: number): Answer[] {
+  private trace(
+    hits: SearchHit[],
+    ranked: { span: AnswerSpan; rankScore: number; confidence: number }[],
+    topK: number,
+  ): Answer[] {
     const byPassage = new Map(hits.map((h) => [h.passage.id, h]));
     const answers: Answer[] = [];
-    for (const { span, rankScore } of ranked) {
+    for (const { span, rankScore, confidence } of ranked) {
       const hit = byPassage.get(span.passageId);
       if (!hit) continue;
       const { passage } = hit;
@@ -84,6 +146,7 @@ export class QaPipeline {
       const { context, offsets } = contextAround(passage.text, span.charStart, span.charEnd, this.settings.contextChars);
       answers.push({
         text: span.text,
+        confidence,
         score: span.score,
         logit: span.logit,
         rankScore,
@@ -100,4 +163,15 @@ export class QaPipeline {
     }
     return answers;
   }
+}
+
+/** The decision in words, for people: why docqa answers nothing, or '' when it answers. */
+export function noAnswerReason(noAnswer: NoAnswer, best: Answer | undefined, retrieved: number): string {
+  if (!noAnswer.chosen) return '';
+  if (retrieved === 0) return 'No answer found in your documents: no passage matches the question.';
+  if (!best) return 'No answer found in your documents: the passages that match the question hold no answer span.';
+  return (
+    `No answer found in your documents (best candidate '${best.text}', confidence ${best.confidence.toFixed(2)}, ` +
+    `below the minimum ${noAnswer.minConfidence.toFixed(2)}).`
+  );
 }

@@ -3,6 +3,7 @@
  * and the optional manifest.json. Missing files are UnavailableError, unreadable ones ConfigError; each message
  * names the file.
  */
+import { parseCalibrator } from '../qa/confidence.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -114,6 +115,11 @@ export async function modelInfo(dir: string, file: string): Promise<ModelInfo> {
     numberIn01(evalSection.no_answer_threshold) ??
     numberIn01(manifest?.noAnswerThreshold) ??
     numberIn01(manifest?.no_answer_threshold);
+  const calibrations = (manifest?.calibration ?? {}) as Json;
+  const calibrator = parseCalibrator(calibrations[file]);
+  if (typeof calibrator === 'string') {
+    throw new ConfigError(`model folder ${dir}: manifest.json calibration of ${file}: ${calibrator}`);
+  }
   return {
     name: typeof manifest?.name === 'string' && manifest.name ? manifest.name : path.basename(path.resolve(dir)),
     version: typeof manifest?.version === 'string' && manifest.version ? manifest.version : 'unversioned',
@@ -121,5 +127,6 @@ export async function modelInfo(dir: string, file: string): Promise<ModelInfo> {
     file,
     sha256: actual,
     ...(threshold !== undefined ? { noAnswerThreshold: threshold } : {}),
+    ...(calibrator !== undefined ? { calibrator } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { Calibrator } from '../qa/confidence.js';
 /** The reader's contract: given a question and passages, return scored answer spans with exact offsets. */
 
 export interface ReaderPassage {
@@ -85,6 +86,7 @@ export interface ModelInfo {
   sha256?: string;
   /** Recommended no-answer threshold from the model's manifest, when the model was evaluated. */
   noAnswerThreshold?: number;
+  calibrator?: Calibrator;
 }
 
 export interface Reader {

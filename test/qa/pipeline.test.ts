@@ -5,13 +5,14 @@ import { QaPipeline } from '../../src/qa/pipeline.js';
 import { rankSpans, readerKey } from '../../src/qa/ranking.js';
 import type { AnswerSpan, ReadResult, Reader, ReaderPassage } from '../../src/reader/types.js';
 import type { SearchHit } from '../../src/store/store.js';
+import { FEATURE_NAMES, type Calibrator } from '../../src/qa/confidence.js';
 
 type FakeSpan = Omit<AnswerSpan, 'window' | 'startToken' | 'endToken'>;
 
 /** A reader fake that returns given spans (the pipeline's own logic is what is under test here). */
 function fakeReader(spans: (passages: ReaderPassage[]) => FakeSpan[], noAnswer = 0.01): Reader {
   return {
-    model: { name: 'fake', version: '0', dir: '.', file: 'model.onnx', noAnswerThreshold: 0.3 },
+    model: { name: 'fake', version: '0', dir: '.', file: 'model.onnx' },
     async read(_q, passages): Promise<ReadResult> {
       const all = spans(passages).map((s) => ({ ...s, window: 0, startToken: 0, endToken: 0 }));
       return {
@@ -70,7 +71,7 @@ describe('QaPipeline', () => {
     'Tesla studied electrical engineering in Graz and later moved to Prague.',
   ]);
 
-  async function pipelineWith(reader: Reader, threshold?: number) {
+  async function pipelineWith(reader: Reader, settings: { minConfidence?: number; calibrator?: Calibrator } = {}) {
     const store = new SqliteStore(':memory:');
     await store.init();
     await store.writeDocument(d.doc, d.passages);
@@ -78,46 +79,93 @@ describe('QaPipeline', () => {
       retrieverTopK: 5,
       answerTopK: 3,
       ranking: { ranking: 'logit', retrieverWeight: 0 },
-      noAnswerThreshold: threshold,
       read: {},
       contextChars: 20,
+      ...settings,
     });
   }
 
-  it('traces spans to document offsets, drops overlapping variants, keeps distinct answers in rank order', async () => {
-    const spanOf = (p: ReaderPassage, text: string, score: number, logit: number): FakeSpan => {
-      const start = p.text.indexOf(text);
-      return { passageId: p.id, text, charStart: start, charEnd: start + text.length, score, logit, nullLogit: 0 };
-    };
-    const reader = fakeReader((ps) => {
-      const [p0, p1] = [ps.find((p) => p.text.includes('1875'))!, ps.find((p) => p.text.includes('studied'))!];
-      return [
-        spanOf(p0, 'Military Frontier scholarship', 0.5, 7),
-        spanOf(p0, 'a Military Frontier scholarship', 0.3, 6),
-        spanOf(p1, 'electrical engineering', 0.4, 9),
-        spanOf(p0, 'Graz', 0.2, 2),
-      ];
-    });
-    const pipeline = await pipelineWith(reader);
+  const spanOf = (p: ReaderPassage, text: string, score: number, logit: number, nullLogit = 0): FakeSpan => {
+    const start = p.text.indexOf(text);
+    return { passageId: p.id, text, charStart: start, charEnd: start + text.length, score, logit, nullLogit };
+  };
+  const tesla = fakeReader((ps) => {
+    const [p0, p1] = [ps.find((p) => p.text.includes('1875'))!, ps.find((p) => p.text.includes('studied'))!];
+    return [
+      spanOf(p0, 'Military Frontier scholarship', 0.5, 7),
+      spanOf(p0, 'a Military Frontier scholarship', 0.3, 6),
+      spanOf(p1, 'electrical engineering', 0.4, 9),
+      spanOf(p0, 'Graz', 0.2, 2),
+    ];
+  });
+
+  it('traces spans to document offsets, drops overlapping variants, orders distinct answers by confidence', async () => {
+    const pipeline = await pipelineWith(tesla);
     const result = await pipeline.ask({ question: 'What did Tesla study in Graz?' });
     expect(result.answers.map((a) => [a.text, a.score, a.logit, a.rankScore])).toEqual([
       ['electrical engineering', 0.4, 9, 9],
       ['Military Frontier scholarship', 0.5, 7, 7],
       ['Graz', 0.2, 2, 2],
     ]);
+    const confidences = result.answers.map((a) => a.confidence);
+    expect([...confidences].sort((a, b) => b - a)).toEqual(confidences);
     for (const a of result.answers) {
+      expect(a.confidence).toBeGreaterThan(0);
+      expect(a.confidence).toBeLessThan(1);
       expect(d.text.slice(a.charStart, a.charEnd)).toBe(a.text);
       expect(a.context.slice(a.offsetsInContext.start, a.offsetsInContext.end)).toBe(a.text);
       expect(a.context.length).toBeLessThanOrEqual(a.text.length + 2 * 20);
     }
-    // the model manifest's threshold applies when none is configured
-    expect(result.noAnswer).toEqual({ score: 0.01, chosen: false, threshold: 0.3 });
+    // uncalibrated: the answer's share of the margin softmax (with a no-answer option at margin 0)
+    const share = Math.exp(9) / (1 + Math.exp(9) + Math.exp(7) + Math.exp(6) + Math.exp(2));
+    expect(result.answers[0]!.confidence).toBeCloseTo(share, 12);
+    expect(result.noAnswer).toMatchObject({ chosen: false, minConfidence: 0.5, calibrated: false, readerNoAnswerScore: 0.01, reason: '' });
+    expect(result.candidates).toBeUndefined();
   });
 
-  it('chooses "no answer" at or above the threshold, and a configured threshold wins over the manifest', async () => {
-    const pipeline = await pipelineWith(fakeReader(() => [], 0.6), 0.6);
+  it('says "no answer" in words when the best confidence is below the minimum; a request may lower it', async () => {
+    const pipeline = await pipelineWith(tesla, { minConfidence: 0.9 });
+    const result = await pipeline.ask({ question: 'What did Tesla study in Graz?' });
+    expect(result.noAnswer.chosen).toBe(true);
+    expect(result.noAnswer.reason).toBe(
+      `No answer found in your documents (best candidate 'electrical engineering', confidence ${result.answers[0]!.confidence.toFixed(2)}, below the minimum 0.90).`,
+    );
+    expect(result.answers).toHaveLength(3); // still listed, as candidates
+    const lowered = await pipeline.ask({ question: 'What did Tesla study in Graz?', minConfidence: 0.1 });
+    expect(lowered.noAnswer).toMatchObject({ chosen: false, minConfidence: 0.1 });
+  });
+
+  it('uses a calibrator: its confidence orders the answers and its minimum decides', async () => {
+    // a calibrator that trusts short answers (answerWordsLog weight -5): 'Graz' now comes first
+    const calibrator: Calibrator = {
+      method: 'logistic',
+      target: 'f1>=0.5',
+      features: ['answerWordsLog'],
+      mean: [0],
+      scale: [1],
+      weights: [-5],
+      bias: 2,
+      minConfidence: 0.95,
+    };
+    const pipeline = await pipelineWith(tesla, { calibrator });
+    const result = await pipeline.ask({ question: 'What did Tesla study in Graz?' }, { explain: true });
+    expect(result.answers[0]!.text).toBe('Graz');
+    expect(result.answers[0]!.confidence).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
+    expect(result.noAnswer).toMatchObject({ chosen: true, minConfidence: 0.95, calibrated: true });
+    // explain: every candidate (the overlapping variant too) with its features, and the passages read
+    expect(result.candidates!.map((c) => c.text)).toContain('a Military Frontier scholarship');
+    expect(result.candidates!.every((c) => c.features.length === FEATURE_NAMES.length)).toBe(true);
+    expect(result.passages!.map((p) => p.document)).toEqual(['tesla.txt', 'tesla.txt']);
+  });
+
+  it('with nothing retrieved or no span, says so; rejects an empty question', async () => {
+    const pipeline = await pipelineWith(fakeReader(() => [], 0.6));
     const result = await pipeline.ask({ question: 'Who founded Prague?' });
-    expect(result.noAnswer).toEqual({ score: 0.6, chosen: true, threshold: 0.6 });
+    expect(result.noAnswer).toMatchObject({ chosen: true, bestConfidence: null, readerNoAnswerScore: 0.6 });
+    expect(result.noAnswer.reason).toContain('hold no answer span');
+    const none = await pipeline.ask({ question: 'zebra quagga' });
+    expect(none.retrieved).toBe(0);
+    expect(none.noAnswer.reason).toContain('no passage matches the question');
     await expect(pipeline.ask({ question: '  ' })).rejects.toMatchObject({ code: 'bad_input' });
   });
 });

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { openServices } from '../../services.js';
 import { formatAskResult } from '../format.js';
-import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
+import { addConfigOptions, configFrom, parseIntFlag, parseProbabilityFlag } from '../options.js';
 
 export function askCommand(): Command {
   return addConfigOptions(new Command('ask'))
@@ -10,6 +10,7 @@ export function askCommand(): Command {
     .option('-k, --top-k <n>', 'answers to show', parseIntFlag('--top-k'))
     .option('--retriever-top-k <n>', 'passages to retrieve and read', parseIntFlag('--retriever-top-k'))
     .option('--doc <name...>', 'only search these document names')
+    .option('--min-confidence <p>', 'answer only when the best answer is at least this confident (0..1)', parseProbabilityFlag('--min-confidence'))
     .option('--json', 'print the same JSON as POST /v1/ask')
     .action(async (question: string, flags) => {
       const services = await openServices(configFrom(flags));
@@ -20,6 +21,7 @@ export function askCommand(): Command {
           topK: flags.topK,
           retrieverTopK: flags.retrieverTopK,
           filters: flags.doc ? { names: flags.doc } : undefined,
+          minConfidence: flags.minConfidence,
         });
         process.stdout.write(
           flags.json ? JSON.stringify(result, null, 2) + '\n' : formatAskResult(result, process.stdout.isTTY) + '\n',

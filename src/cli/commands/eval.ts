@@ -8,13 +8,9 @@ import { renderReport } from '../../eval/report.js';
 import { summaryOf, type EvalMode } from '../../eval/result.js';
 import { listRuns, loadRun, runsDir } from '../../eval/runs.js';
 import type { Progress } from '../../eval/runner.js';
-import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
+import { calibrateCommand, makeSetsCommand } from './calibrate.js';
+import { addConfigOptions, configFrom, parseIntFlag, parseProbabilityFlag } from '../options.js';
 
-function parseThreshold(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--threshold must be a number from 0 to 1, got '${value}'`);
-  return n;
-}
 
 /** Progress on stderr: a live line on a terminal, a line every 10% otherwise. */
 function progressReporter(enabled: boolean): Progress | undefined {
@@ -50,7 +46,13 @@ function runCommand(mode: EvalMode): Command {
     .option('--limit <n>', 'evaluate only n questions (the first n, or a random sample with --seed)', parseIntFlag('--limit'))
     .option('--seed <n>', 'with --limit: a seeded random sample instead of the first n', parseIntFlag('--seed'))
     .option('--concurrency <n>', 'questions in flight at once (default 1)', parseIntFlag('--concurrency'))
-    .option('--threshold <p>', 'no-answer threshold: say "no answer" when its probability is >= p (DOCQA_NO_ANSWER_THRESHOLD)', parseThreshold)
+    .option(
+      mode === 'reader' ? '--threshold <p>' : '--min-confidence <p>',
+      mode === 'reader'
+        ? 'no-answer threshold: say "no answer" when the reader\'s no-answer probability is >= p (DOCQA_NO_ANSWER_THRESHOLD)'
+        : 'answer only when the best answer\'s confidence is >= p (DOCQA_MIN_CONFIDENCE; default: the model\'s calibration)',
+      parseProbabilityFlag(mode === 'reader' ? '--threshold' : '--min-confidence'),
+    )
     .option('--json', 'print the result summary as JSON on stdout')
     .option('--predictions <file>', 'also write predictions in the official SQuAD format ({id: answer, "" = no answer})')
     .option('--na-probs <file>', 'also write the no-answer probabilities in the official SQuAD format')
@@ -61,10 +63,15 @@ function runCommand(mode: EvalMode): Command {
     cmd
       .option('--corpus <dir>', 'ingest the documents of this folder instead of the SQuAD contexts (required for JSONL)')
       .option('-k, --top-k <n>', 'passages retrieved and read per question (DOCQA_RETRIEVER_TOP_K)', parseIntFlag('--top-k'))
-      .option('--keep-index', 'keep the temporary index after the run');
+      .option('--keep-index', 'keep the temporary index after the run')
+      .option('--candidates <file>', 'also write every question\'s candidate answers with their features (JSONL, for docqa eval calibrate)');
   }
   return cmd.action(async (datasetFile: string, flags) => {
-    const config = configFrom(flags, { noAnswerThreshold: flags.threshold, retrieverTopK: flags.topK });
+    const config = configFrom(flags, {
+      noAnswerThreshold: flags.threshold,
+      minConfidence: flags.minConfidence,
+      retrieverTopK: flags.topK,
+    });
     const options: EvaluationOptions = {
       mode,
       dataset: datasetFile,
@@ -75,6 +82,7 @@ function runCommand(mode: EvalMode): Command {
       concurrency: flags.concurrency,
       save: flags.save,
       keepIndex: flags.keepIndex,
+      candidatesFile: flags.candidates,
       onProgress: progressReporter(!flags.quiet),
       log: flags.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
     };
@@ -166,6 +174,8 @@ export function evalCommand(): Command {
     .addCommand(
       runCommand('open').description('ingest the contexts (or --corpus) into a fresh index and ask every question through retriever + reader'),
     )
+    .addCommand(calibrateCommand())
+    .addCommand(makeSetsCommand())
     .addCommand(historyCommand())
     .addCommand(compareCommand())
     .addCommand(showCommand())

@@ -1,0 +1,86 @@
+import { Command } from 'commander';
+import { confidenceReport, decisions, fitCalibrator } from '../../eval/calibration.js';
+import { makeCalibrationSets, readCandidatesFile, writeCalibration } from '../../eval/calibrate.js';
+import { calibratedConfidence, parseCalibrator, uncalibratedConfidence, type Calibrator } from '../../qa/confidence.js';
+import { readJsonFile } from '../../reader/model-folder.js';
+import { BadInputError } from '../../errors.js';
+import { addConfigOptions, configFrom, parseIntFlag, parseProbabilityFlag } from '../options.js';
+import { formatConfidenceReport } from '../../eval/format.js';
+
+/** `docqa eval make-sets`: the calibration and report sets (src/eval/sets.ts) from the SQuAD files. */
+export function makeSetsCommand(): Command {
+  return new Command('make-sets')
+    .description('build the calibration and report question sets (SQuAD 2.0 JSON with foreign unanswerable questions) from the SQuAD 1.1 files')
+    .option('--squad-dir <dir>', 'folder with squad-v1.1-dev-a.json, -dev-b.json and -train-subset.json', 'data/squad')
+    .option('--out <dir>', 'where to write calibration-set.json, report-set.json, sets.json', 'data/sets')
+    .action(async (flags) => {
+      const { files, rule } = await makeCalibrationSets(flags.squadDir, flags.out);
+      process.stdout.write(`${JSON.stringify(rule, null, 2)}\n${files.join('\n')}\n`);
+    });
+}
+
+async function currentCalibrator(modelDir: string, modelFile: string): Promise<Calibrator | undefined> {
+  const manifest = await readJsonFile(modelDir, 'manifest.json', true);
+  const c = parseCalibrator(((manifest?.calibration ?? {}) as Record<string, unknown>)[modelFile]);
+  if (typeof c === 'string') throw new BadInputError(`manifest.json calibration of ${modelFile}: ${c}`, 'modelDir');
+  return c;
+}
+
+/** `docqa eval calibrate`: fit the confidence calibrator on candidate files, or check one on them. */
+export function calibrateCommand(): Command {
+  return addConfigOptions(new Command('calibrate'))
+    .description(
+      'fit the confidence calibrator on the candidates of open-mode runs (docqa eval open --candidates FILE) and, with --write, store it in the model manifest; with --check, judge the current calibrator on them instead',
+    )
+    .argument('<candidates...>', 'candidates files written by docqa eval open --candidates')
+    .option('--write', "store the fitted calibrator in the model folder's manifest.json (for --model-file)")
+    .option('--check', 'do not fit: report the calibrator of the manifest (or --uncalibrated) on these candidates')
+    .option('--uncalibrated', 'with --check: judge the uncalibrated confidence')
+    .option('--min-confidence <p>', 'with --check: judge at this minimum confidence instead of the calibrator\'s', parseProbabilityFlag('--min-confidence'))
+    .option('--per-question <n>', 'candidates per question the fit sees (default 5)', parseIntFlag('--per-question'))
+    .option('--json', 'print JSON')
+    .action(async (files: string[], flags) => {
+      const config = configFrom(flags);
+      const inputs = await Promise.all(files.map(readCandidatesFile));
+      const records = inputs.flatMap((f) => f.records);
+      let calibrator: Calibrator | undefined;
+      if (flags.check) {
+        calibrator = flags.uncalibrated ? undefined : await currentCalibrator(config.modelDir, config.modelFile);
+        if (!flags.uncalibrated && !calibrator) {
+          throw new BadInputError(`${config.modelDir}/manifest.json has no calibration for ${config.modelFile}: fit one first, or pass --uncalibrated`, 'modelDir');
+        }
+      } else {
+        calibrator = fitCalibrator(records, {
+          perQuestion: flags.perQuestion,
+          fittedOn: {
+            date: new Date().toISOString(),
+            sets: inputs.map((f) => ({
+              name: f.header.dataset.name,
+              sha256: f.header.dataset.sha256,
+              sample: f.header.dataset.sample,
+              questions: f.records.length,
+              unanswerable: f.records.filter((r) => r.answers.length === 0).length,
+              topK: f.header.topK,
+              model: f.header.model,
+            })),
+          },
+        });
+      }
+      const confidenceOf = calibrator
+        ? (c: { features: number[] }) => calibratedConfidence(calibrator!, c.features)
+        : (c: { features: number[] }) => uncalibratedConfidence(c.features);
+      const minConfidence = flags.minConfidence ?? calibrator?.minConfidence ?? 0.5;
+      const report = confidenceReport(decisions(records, confidenceOf), minConfidence);
+      let written: string | null = null;
+      if (flags.write && !flags.check && calibrator) written = await writeCalibration(config.modelDir, config.modelFile, calibrator);
+      if (flags.json) process.stdout.write(JSON.stringify({ calibrator: calibrator ?? null, report, written }, null, 2) + '\n');
+      else {
+        process.stdout.write(formatConfidenceReport(report, files) + '\n');
+        if (calibrator && !flags.check) {
+          process.stdout.write(`weights: ${calibrator.features.map((f, i) => `${f} ${calibrator!.weights[i]!.toFixed(3)}`).join(', ')}; bias ${calibrator.bias.toFixed(3)}\n`);
+        }
+        if (written) process.stdout.write(`stored in ${written} (calibration of ${config.modelFile})\n`);
+        else if (!flags.check) process.stdout.write('not stored (pass --write to store it in the model manifest)\n');
+      }
+    });
+}

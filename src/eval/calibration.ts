@@ -1,0 +1,356 @@
+/**
+ * Fitting and judging the confidence calibrator (src/qa/confidence.ts) from open-mode runs. Pure: candidate
+ * records in (the JSONL that `docqa eval open --candidates` writes), a calibrator and figures out.
+ *
+ * - Labels: a candidate is correct when its SQuAD F1 against a gold answer is >= 0.5 and, where the question
+ *   names its document, it comes from that document. Candidates of unanswerable questions are wrong.
+ * - Fit: L2-regularised logistic regression (Newton's method) on standardised features of each question's
+ *   best `perQuestion` candidates by the ranking key (so the fit sees the rivals the pipeline chooses among).
+ * - The minimum confidence: the value that maximises the official SQuAD F1 of the fitting set when questions
+ *   whose best answer is less confident are answered with "no answer".
+ */
+import {
+  logisticScore,
+  calibratedConfidence,
+  CONFIDENCE_TARGET,
+  FEATURE_NAMES,
+  type Calibrator,
+  type FeatureName,
+} from '../qa/confidence.js';
+import type { Candidate } from '../qa/answer.js';
+import { sameDocument } from './retrieval-metrics.js';
+import type { CandidateRecord } from './runner.js';
+import { scorePrediction } from './squad-metrics.js';
+
+export const CANDIDATES_SCHEMA = 'docqa-candidates/1';
+
+/** Candidates per question that the fit sees (the best by the ranking key). */
+export const DEFAULT_PER_QUESTION = 5;
+export const DEFAULT_L2 = 1.0;
+
+/** The SQuAD F1 (0..1) of a candidate as an answer to its question (0 from another document than the named one). */
+export function candidateF1(record: Pick<CandidateRecord, 'answers' | 'document'>, candidate: Pick<Candidate, 'text' | 'document'>): number {
+  if (record.answers.length === 0) return 0;
+  if (record.document !== null && (candidate.document === null || !sameDocument(candidate.document, record.document))) return 0;
+  return scorePrediction(record.answers, candidate.text).f1;
+}
+
+export function isCorrect(record: Pick<CandidateRecord, 'answers' | 'document'>, candidate: Pick<Candidate, 'text' | 'document'>): boolean {
+  return candidateF1(record, candidate) >= 0.5;
+}
+
+const RANK = FEATURE_NAMES.indexOf('rankLog');
+
+/** The question's candidates best first by the pipeline's ranking key (rankLog grows with the rank). */
+export function byRankingKey(candidates: readonly Candidate[]): Candidate[] {
+  return [...candidates].sort((a, b) => a.features[RANK]! - b.features[RANK]!);
+}
+
+export interface TrainingSet {
+  x: number[][];
+  y: (0 | 1)[];
+}
+
+export function trainingSet(records: readonly CandidateRecord[], perQuestion = DEFAULT_PER_QUESTION): TrainingSet {
+  const x: number[][] = [];
+  const y: (0 | 1)[] = [];
+  for (const r of records) {
+    for (const c of byRankingKey(r.candidates).slice(0, perQuestion)) {
+      x.push(c.features);
+      y.push(isCorrect(r, c) ? 1 : 0);
+    }
+  }
+  return { x, y };
+}
+
+/** Solves A v = b by Gaussian elimination with partial pivoting (A small and symmetric positive definite here). */
+export function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r]![col]!) > Math.abs(m[pivot]![col]!)) pivot = r;
+    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
+    const p = m[col]![col]!;
+    if (Math.abs(p) < 1e-12) throw new Error('singular system in the calibrator fit');
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = m[r]![col]! / p;
+      if (f === 0) continue;
+      for (let c = col; c <= n; c++) m[r]![c]! -= f * m[col]![c]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / row[i]!);
+}
+
+export interface LogisticFit {
+  mean: number[];
+  scale: number[];
+  weights: number[];
+  bias: number;
+  iterations: number;
+}
+
+const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+/**
+ * Logistic regression with an L2 penalty on the weights (not the bias), on standardised columns, by Newton's
+ * method (iteratively reweighted least squares).
+ */
+export function fitLogistic(x: readonly number[][], y: readonly (0 | 1)[], l2 = DEFAULT_L2, maxIterations = 50): LogisticFit {
+  const n = x.length;
+  if (n === 0) throw new Error('no training examples');
+  const d = x[0]!.length;
+  const mean = Array.from({ length: d }, (_, j) => x.reduce((s, row) => s + row[j]!, 0) / n);
+  const scale = Array.from({ length: d }, (_, j) => {
+    const v = x.reduce((s, row) => s + (row[j]! - mean[j]!) ** 2, 0) / n;
+    return v > 1e-12 ? Math.sqrt(v) : 1;
+  });
+  const z = x.map((row) => [1, ...row.map((v, j) => (v - mean[j]!) / scale[j]!)]);
+  let beta = new Array<number>(d + 1).fill(0);
+  const positives = y.reduce<number>((s, v) => s + v, 0);
+  beta[0] = Math.log((positives + 0.5) / (n - positives + 0.5));
+  let iterations = 0;
+  for (; iterations < maxIterations; iterations++) {
+    const grad = new Array<number>(d + 1).fill(0);
+    const hess = Array.from({ length: d + 1 }, () => new Array<number>(d + 1).fill(0));
+    for (let i = 0; i < n; i++) {
+      const zi = z[i]!;
+      let eta = 0;
+      for (let j = 0; j <= d; j++) eta += beta[j]! * zi[j]!;
+      const p = sigmoid(eta);
+      const w = Math.max(p * (1 - p), 1e-10);
+      const r = y[i]! - p;
+      for (let j = 0; j <= d; j++) {
+        grad[j]! += r * zi[j]!;
+        const wz = w * zi[j]!;
+        for (let k = j; k <= d; k++) hess[j]![k]! += wz * zi[k]!;
+      }
+    }
+    for (let j = 0; j <= d; j++) {
+      for (let k = 0; k < j; k++) hess[j]![k] = hess[k]![j]!;
+      if (j > 0) {
+        grad[j]! -= l2 * beta[j]!;
+        hess[j]![j]! += l2;
+      }
+    }
+    const step = solve(hess, grad);
+    beta = beta.map((b, j) => b + step[j]!);
+    if (Math.max(...step.map(Math.abs)) < 1e-8) break;
+  }
+  return { mean, scale, weights: beta.slice(1), bias: beta[0]!, iterations };
+}
+
+/**
+ * Isotonic regression by pool-adjacent-violators: the non-decreasing step function of x that fits y best in
+ * squared error, returned as one point per block (mean x, mean y) for interpolation.
+ */
+export function isotonicFit(x: readonly number[], y: readonly number[]): { x: number[]; y: number[] } {
+  const order = x.map((_, i) => i).sort((a, b) => x[a]! - x[b]!);
+  const blocks: { sx: number; sy: number; n: number }[] = [];
+  for (const i of order) {
+    blocks.push({ sx: x[i]!, sy: y[i]!, n: 1 });
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1]!;
+      const a = blocks[blocks.length - 2]!;
+      if (a.sy / a.n < b.sy / b.n) break;
+      blocks.splice(blocks.length - 2, 2, { sx: a.sx + b.sx, sy: a.sy + b.sy, n: a.n + b.n });
+    }
+  }
+  const px: number[] = [];
+  const py: number[] = [];
+  for (const b of blocks) {
+    const bx = b.sx / b.n;
+    if (px.length > 0 && bx <= px[px.length - 1]!) continue; // equal x (ties merged into one block already)
+    px.push(bx);
+    py.push(b.sy / b.n);
+  }
+  return { x: px, y: py };
+}
+
+/** Expected calibration error over equal-width bins, weighted by the bins' counts (0..1). */
+export function expectedCalibrationError(confidences: readonly number[], correct: readonly boolean[], bins = 10): number {
+  return reliability(confidences, correct, bins).reduce((s, b) => s + (b.count * Math.abs(b.accuracy - b.confidence)) / Math.max(1, confidences.length), 0);
+}
+
+export interface ReliabilityBin {
+  lo: number;
+  hi: number;
+  count: number;
+  /** Mean confidence and share correct in the bin (0 when empty). */
+  confidence: number;
+  accuracy: number;
+}
+
+export function reliability(confidences: readonly number[], correct: readonly boolean[], bins = 10): ReliabilityBin[] {
+  const out: ReliabilityBin[] = Array.from({ length: bins }, (_, i) => ({ lo: i / bins, hi: (i + 1) / bins, count: 0, confidence: 0, accuracy: 0 }));
+  confidences.forEach((c, i) => {
+    const b = out[Math.min(bins - 1, Math.floor(c * bins))]!;
+    b.count++;
+    b.confidence += c;
+    b.accuracy += correct[i] ? 1 : 0;
+  });
+  for (const b of out) {
+    if (b.count > 0) {
+      b.confidence /= b.count;
+      b.accuracy /= b.count;
+    }
+  }
+  return out;
+}
+
+/** One question as the abstention decision sees it: the best answer's confidence and F1, and whether it has one. */
+export interface Decision {
+  hasAnswer: boolean;
+  /** The best answer's confidence (-1 when there was no candidate: never answered). */
+  confidence: number;
+  /** SQuAD F1 (0..1) and exact match of the best answer. */
+  f1: number;
+  exact: number;
+}
+
+/** The official overall F1 (%) when questions with confidence < minConfidence get "no answer". */
+export function f1At(decisions: readonly Decision[], minConfidence: number): number {
+  if (decisions.length === 0) return 0;
+  const total = decisions.reduce((s, d) => s + (d.confidence >= minConfidence && d.confidence >= 0 ? (d.hasAnswer ? d.f1 : 0) : d.hasAnswer ? 0 : 1), 0);
+  return (100 * total) / decisions.length;
+}
+
+/**
+ * The minimum confidence with the best F1 (ties: the lowest such value), placed halfway between the confidence
+ * it admits and the next lower one so that it does not sit on a data point.
+ */
+export function bestMinConfidence(decisions: readonly Decision[]): { minConfidence: number; f1: number } {
+  const values = [...new Set(decisions.map((d) => d.confidence).filter((c) => c >= 0))].sort((a, b) => a - b);
+  let best = { minConfidence: 0, f1: f1At(decisions, 0) };
+  values.forEach((v, i) => {
+    const f1 = f1At(decisions, v);
+    if (f1 > best.f1 + 1e-9) best = { minConfidence: i === 0 ? v / 2 : (values[i - 1]! + v) / 2, f1 };
+  });
+  const never = f1At(decisions, 2);
+  if (never > best.f1 + 1e-9) best = { minConfidence: 1, f1: never };
+  return best;
+}
+
+/** The best answer of each record and its confidence under `confidenceOf`. */
+export function decisions(records: readonly CandidateRecord[], confidenceOf: (c: Candidate) => number): Decision[] {
+  return records.map((r) => {
+    let best: Candidate | undefined;
+    let bestConfidence = -1;
+    for (const c of r.candidates) {
+      const v = confidenceOf(c);
+      if (v > bestConfidence) {
+        best = c;
+        bestConfidence = v;
+      }
+    }
+    const f1 = best ? candidateF1(r, best) : 0;
+    const exact = best && f1 > 0 ? scorePrediction(r.answers, best.text).exact : 0;
+    return { hasAnswer: r.answers.length > 0, confidence: bestConfidence, f1, exact };
+  });
+}
+
+export interface ConfidenceReport {
+  questions: number;
+  hasAnswer: number;
+  noAnswer: number;
+  minConfidence: number;
+  /** Official scores (%) with abstention at minConfidence. */
+  exact: number;
+  f1: number;
+  hasAnswerF1: number;
+  /** HasAns F1 if docqa never abstained. */
+  hasAnswerF1NeverAbstain: number;
+  /** Share of unanswerable questions where docqa said "no answer" (0..1). */
+  noAnswerAbstention: number;
+  /** Share of answerable questions where docqa said "no answer" (0..1). */
+  hasAnswerAbstention: number;
+  /** Of the questions answered: how many, ECE of the best answer's confidence against "correct" (F1 >= 0.5), Brier. */
+  answered: number;
+  ece: number;
+  brier: number;
+  reliability: ReliabilityBin[];
+}
+
+export function confidenceReport(ds: readonly Decision[], minConfidence: number): ConfidenceReport {
+  const has = ds.filter((d) => d.hasAnswer);
+  const no = ds.filter((d) => !d.hasAnswer);
+  const answers = (d: Decision) => d.confidence >= 0 && d.confidence >= minConfidence;
+  const answered = ds.filter(answers);
+  const conf = answered.map((d) => d.confidence);
+  const correct = answered.map((d) => d.hasAnswer && d.f1 >= 0.5);
+  const pct = (xs: number[], n: number) => (n === 0 ? 0 : (100 * xs.reduce((a, b) => a + b, 0)) / n);
+  return {
+    questions: ds.length,
+    hasAnswer: has.length,
+    noAnswer: no.length,
+    minConfidence,
+    exact: pct(ds.map((d) => (answers(d) ? (d.hasAnswer ? d.exact : 0) : d.hasAnswer ? 0 : 1)), ds.length),
+    f1: f1At(ds, minConfidence),
+    hasAnswerF1: pct(has.map((d) => (answers(d) ? d.f1 : 0)), has.length),
+    hasAnswerF1NeverAbstain: pct(has.map((d) => (d.confidence >= 0 ? d.f1 : 0)), has.length),
+    noAnswerAbstention: no.length === 0 ? 0 : no.filter((d) => !answers(d)).length / no.length,
+    hasAnswerAbstention: has.length === 0 ? 0 : has.filter((d) => !answers(d)).length / has.length,
+    answered: answered.length,
+    ece: expectedCalibrationError(conf, correct),
+    brier: answered.length === 0 ? 0 : answered.reduce((s, d, i) => s + (d.confidence - (correct[i] ? 1 : 0)) ** 2, 0) / answered.length,
+    reliability: reliability(conf, correct),
+  };
+}
+
+/** Fits a calibrator on candidate records; the minimum confidence is chosen on the same records. */
+export function fitCalibrator(
+  records: readonly CandidateRecord[],
+  options: { features?: readonly FeatureName[]; perQuestion?: number; l2?: number; isotonic?: boolean; fittedOn?: Record<string, unknown> } = {},
+): Calibrator {
+  const features = [...(options.features ?? FEATURE_NAMES)];
+  const columns = features.map((f) => FEATURE_NAMES.indexOf(f));
+  const set = trainingSet(records, options.perQuestion ?? DEFAULT_PER_QUESTION);
+  const fit = fitLogistic(set.x.map((row) => columns.map((j) => row[j]!)), set.y, options.l2 ?? DEFAULT_L2);
+  const calibrator: Calibrator = {
+    method: 'logistic',
+    target: CONFIDENCE_TARGET,
+    features,
+    mean: fit.mean,
+    scale: fit.scale,
+    weights: fit.weights,
+    bias: fit.bias,
+    minConfidence: 0.5,
+  };
+  if (options.isotonic ?? true) {
+    // second stage: map the logistic score of each question's best candidate to how often such answers are right
+    const best = records.map((r) => {
+      let top: Candidate | undefined;
+      let score = -1;
+      for (const c of r.candidates) {
+        const s = logisticScore(calibrator, c.features);
+        if (s > score) {
+          score = s;
+          top = c;
+        }
+      }
+      return top ? { score, correct: isCorrect(r, top) ? 1 : 0 } : undefined;
+    }).filter((v) => v !== undefined);
+    if (best.length > 0) calibrator.isotonic = isotonicFit(best.map((b) => b.score), best.map((b) => b.correct));
+  }
+  const ds = decisions(records, (c) => calibratedConfidence(calibrator, c.features));
+  const hasUnanswerable = ds.some((d) => !d.hasAnswer);
+  const best = bestMinConfidence(ds);
+  // without unanswerable questions "always answer" is trivially best: keep the neutral 0.5 then
+  calibrator.minConfidence = hasUnanswerable ? Number(best.minConfidence.toFixed(4)) : 0.5;
+  const report = confidenceReport(ds, calibrator.minConfidence);
+  calibrator.fit = {
+    examples: set.x.length,
+    positives: set.y.filter((v) => v === 1).length,
+    perQuestion: options.perQuestion ?? DEFAULT_PER_QUESTION,
+    l2: options.l2 ?? DEFAULT_L2,
+    iterations: fit.iterations,
+    questions: report.questions,
+    unanswerable: report.noAnswer,
+    f1: report.f1,
+    ece: report.ece,
+    minConfidenceChosenFor: hasUnanswerable ? 'best F1 on the fitting set' : 'no unanswerable questions in the fitting set: default 0.5',
+  };
+  if (options.fittedOn) calibrator.fittedOn = options.fittedOn;
+  return calibrator;
+}

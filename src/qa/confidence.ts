@@ -1,0 +1,221 @@
+/**
+ * Confidence: the estimated probability that an answer is correct, comparable across passages and questions.
+ *
+ * The reader's own numbers do not say that: its `score` is a softmax within one window (every passage offers a
+ * confident-looking span), its logits are unnormalised, and its no-answer probability is decided by the single
+ * window most sure of *something*. A small calibrator — logistic regression over features docqa already has
+ * (span logit and margin over the window's no-answer logit, the passage's rank and BM25 score, how many passages
+ * agree on the answer, the question's length...) — turns them into one number, fitted by `docqa eval calibrate` on
+ * open-domain runs with answerable and unanswerable questions, and stored in the model manifest.
+ *
+ * "Correct" means: the answer's SQuAD F1 against a gold answer is at least 0.5 (and, where the gold names a
+ * document, it comes from that document). Pure: no model, no I/O.
+ */
+import type { AnswerSpan } from '../reader/types.js';
+import type { SearchHit } from '../store/store.js';
+
+/** The features of one candidate answer, in a fixed order (FEATURE_NAMES). */
+export const FEATURE_NAMES = [
+  'margin', // span logit - its window's no-answer logit
+  'logit', // start + end logit of the span
+  'nullLogit', // the window's no-answer logit
+  'logScore', // log of the reader's per-window probability
+  'shareOfMargins', // softmax of this span's margin among all candidates of the question (+ a no-answer option at 0)
+  'marginGapToBest', // this margin - the best margin of the question (0 for the best)
+  'rankLog', // log(1 + rank among candidates by the ranking key)
+  'passageRankLog', // log(1 + the passage's rank in the retriever's list)
+  'bm25', // the passage's BM25 score
+  'bm25Ratio', // ... relative to the best passage's
+  'bm25BestPerTerm', // the best BM25 score of the question divided by its number of words
+  'agreement', // other passages with a candidate of the same (normalised) text
+  'supportShare', // share of the question's margin softmax that goes to this text, over all passages
+  'questionWordsLog', // log of the question's words
+  'answerWordsLog', // log of the answer's words
+  'minNullLog', // log of the smallest no-answer probability over the passages read (the reader's own decision)
+] as const;
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/** What the calibrator was fitted to predict. */
+export const CONFIDENCE_TARGET = 'f1>=0.5';
+
+/** A fitted calibrator, as stored in a model's manifest.json under `calibration`. */
+export interface Calibrator {
+  method: 'logistic';
+  target: typeof CONFIDENCE_TARGET;
+  features: FeatureName[];
+  /** Standardisation: x' = (x - mean) / scale. */
+  mean: number[];
+  scale: number[];
+  weights: number[];
+  bias: number;
+  /**
+   * A monotone map (isotonic regression) from the logistic output to the observed rate of correct best answers:
+   * points (x ascending, y non-decreasing), interpolated linearly and clamped at the ends. Absent: the logistic
+   * output is the confidence.
+   */
+  isotonic?: { x: number[]; y: number[] };
+  /** The best answer's confidence below which docqa says "no answer" (chosen for best F1 on the fitting set). */
+  minConfidence: number;
+  /** Where it came from: data sets with their sha256, questions, date... (informational). */
+  fittedOn?: Record<string, unknown>;
+  /** Scores of the fit on its own data (informational). */
+  fit?: Record<string, unknown>;
+}
+
+export interface CandidateInput {
+  span: AnswerSpan;
+  /** The ranking key (src/qa/ranking.ts). */
+  rankScore: number;
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+export function wordCount(s: string): number {
+  return s.match(WORD)?.length ?? 0;
+}
+
+/** SQuAD's answer normalisation (lower case, no punctuation, no articles, single spaces): "same answer" test. */
+export function normalizeText(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}]/gu, ' ')
+    .replace(/\b(a|an|the)\b/gu, ' ')
+    .split(/\s+/u)
+    .filter((w) => w.length > 0)
+    .join(' ');
+}
+
+function softmaxWithNull(values: readonly number[]): number[] {
+  const max = Math.max(0, ...values);
+  const exps = values.map((v) => Math.exp(v - max));
+  const total = exps.reduce((a, b) => a + b, 0) + Math.exp(-max);
+  return exps.map((e) => e / total);
+}
+
+/**
+ * The feature vector of every candidate of one question. `ranked` are all spans of all passages read, best first
+ * by the ranking key; `hits` the retrieved passages in the retriever's order; `minNullScore` the reader's smallest
+ * no-answer probability over those passages.
+ */
+export function candidateFeatures(
+  question: string,
+  ranked: readonly CandidateInput[],
+  hits: readonly SearchHit[],
+  minNullScore: number,
+): number[][] {
+  const bestBm25 = hits.reduce((m, h) => Math.max(m, h.score), 0);
+  const passageRank = new Map(hits.map((h, i) => [h.passage.id, i]));
+  const passageBm25 = new Map(hits.map((h) => [h.passage.id, h.score]));
+  const margins = ranked.map((c) => c.span.logit - c.span.nullLogit);
+  const bestMargin = margins.length > 0 ? Math.max(...margins) : 0;
+  const shares = softmaxWithNull(margins);
+  const keys = ranked.map((c) => normalizeText(c.span.text));
+  const passagesByText = new Map<string, Set<string>>();
+  const shareByText = new Map<string, number>();
+  ranked.forEach((c, i) => {
+    const key = keys[i]!;
+    if (!passagesByText.has(key)) passagesByText.set(key, new Set());
+    passagesByText.get(key)!.add(c.span.passageId);
+    shareByText.set(key, (shareByText.get(key) ?? 0) + shares[i]!);
+  });
+  const questionWords = Math.max(1, wordCount(question));
+  return ranked.map((c, i) => {
+    const { span } = c;
+    const bm25 = passageBm25.get(span.passageId) ?? 0;
+    const key = keys[i]!;
+    const values: Record<FeatureName, number> = {
+      margin: margins[i]!,
+      logit: span.logit,
+      nullLogit: span.nullLogit,
+      logScore: Math.log(Math.max(span.score, 1e-12)),
+      shareOfMargins: shares[i]!,
+      marginGapToBest: margins[i]! - bestMargin,
+      rankLog: Math.log1p(i),
+      passageRankLog: Math.log1p(passageRank.get(span.passageId) ?? hits.length),
+      bm25,
+      bm25Ratio: bestBm25 > 0 ? bm25 / bestBm25 : 0,
+      bm25BestPerTerm: bestBm25 / questionWords,
+      agreement: (passagesByText.get(key)?.size ?? 1) - 1,
+      supportShare: shareByText.get(key) ?? shares[i]!,
+      questionWordsLog: Math.log(questionWords),
+      answerWordsLog: Math.log(Math.max(1, wordCount(span.text))),
+      minNullLog: Math.log(Math.max(minNullScore, 1e-12)),
+    };
+    return FEATURE_NAMES.map((f) => values[f]);
+  });
+}
+
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+/** The logistic stage alone (before the isotonic map). */
+export function logisticScore(calibrator: Pick<Calibrator, 'features' | 'mean' | 'scale' | 'weights' | 'bias'>, features: readonly number[]): number {
+  let z = calibrator.bias;
+  calibrator.features.forEach((name, j) => {
+    const x = features[FEATURE_NAMES.indexOf(name)]!;
+    z += calibrator.weights[j]! * ((x - calibrator.mean[j]!) / calibrator.scale[j]!);
+  });
+  return sigmoid(z);
+}
+
+/** Piecewise-linear interpolation through (x ascending, y), clamped at both ends. */
+export function interpolate(points: { x: readonly number[]; y: readonly number[] }, v: number): number {
+  const { x, y } = points;
+  if (v <= x[0]!) return y[0]!;
+  if (v >= x[x.length - 1]!) return y[y.length - 1]!;
+  let lo = 0;
+  let hi = x.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid]! <= v) lo = mid;
+    else hi = mid;
+  }
+  const t = (v - x[lo]!) / (x[hi]! - x[lo]!);
+  return y[lo]! + t * (y[hi]! - y[lo]!);
+}
+
+/** The calibrator's confidence for one feature vector (in FEATURE_NAMES order). */
+export function calibratedConfidence(calibrator: Calibrator, features: readonly number[]): number {
+  const p = logisticScore(calibrator, features);
+  return calibrator.isotonic ? interpolate(calibrator.isotonic, p) : p;
+}
+
+/**
+ * Without a calibrator (a model folder that was never calibrated): the share of the question's margin softmax
+ * that goes to the candidate's answer text, against a no-answer option. A probability-shaped number, not a
+ * calibrated one: replies say `calibrated: false`.
+ */
+export function uncalibratedConfidence(features: readonly number[]): number {
+  return features[FEATURE_NAMES.indexOf('supportShare')]!;
+}
+
+/** Checks a manifest's `calibration` object; undefined when absent, an Error message when malformed. */
+export function parseCalibrator(value: unknown): Calibrator | string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object') return 'calibration must be an object';
+  const c = value as Partial<Calibrator>;
+  if (c.method !== 'logistic') return `calibration.method must be 'logistic' (got ${String(c.method)})`;
+  const n = c.features?.length ?? 0;
+  if (!Array.isArray(c.features) || n === 0) return 'calibration.features must be a non-empty array';
+  const unknown = c.features.find((f) => !(FEATURE_NAMES as readonly string[]).includes(f));
+  if (unknown) return `calibration.features: unknown feature '${unknown}'`;
+  for (const key of ['mean', 'scale', 'weights'] as const) {
+    const arr = c[key];
+    if (!Array.isArray(arr) || arr.length !== n || !arr.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      return `calibration.${key} must be ${n} finite numbers`;
+    }
+  }
+  if (c.scale!.some((s) => s === 0)) return 'calibration.scale must not contain 0';
+  if (typeof c.bias !== 'number' || !Number.isFinite(c.bias)) return 'calibration.bias must be a finite number';
+  if (c.isotonic !== undefined) {
+    const { x, y } = c.isotonic ?? {};
+    const ok = (a: unknown): a is number[] => Array.isArray(a) && a.length > 0 && a.every((v) => typeof v === 'number' && v >= 0 && v <= 1);
+    if (!ok(x) || !ok(y) || x.length !== y.length || x.some((v, i) => i > 0 && v <= x[i - 1]!) || y.some((v, i) => i > 0 && v < y[i - 1]!)) {
+      return 'calibration.isotonic must be points {x: ascending, y: non-decreasing}, numbers in [0, 1] of equal count';
+    }
+  }
+  if (typeof c.minConfidence !== 'number' || !(c.minConfidence >= 0 && c.minConfidence <= 1)) {
+    return 'calibration.minConfidence must be a number in [0, 1]';
+  }
+  return { ...c, target: CONFIDENCE_TARGET } as Calibrator;
+}

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bestMinConfidence,
+  candidateF1,
+  confidenceReport,
+  decisions,
+  expectedCalibrationError,
+  f1At,
+  fitCalibrator,
+  fitLogistic,
+  isotonicFit,
+  solve,
+  trainingSet,
+  type Decision,
+} from '../../src/eval/calibration.js';
+import type { CandidateRecord } from '../../src/eval/runner.js';
+import { calibratedConfidence, FEATURE_NAMES, interpolate, parseCalibrator } from '../../src/qa/confidence.js';
+import { prng } from '../../src/eval/stats.js';
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+describe('fitLogistic', () => {
+  it('recovers the weights of a known logistic model from its samples', () => {
+    const rand = prng(3);
+    const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+    const x: number[][] = [];
+    const y: (0 | 1)[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const row = [normal(), normal() * 3 + 2, normal()];
+      x.push(row);
+      y.push(rand() < sigmoid(1.5 * row[0]! - 0.5 * (row[1]! - 2) / 3 + 0 * row[2]! - 0.7) ? 1 : 0);
+    }
+    const fit = fitLogistic(x, y, 0);
+    // weights are on standardised columns: recover the generating ones up to sampling noise
+    const w = fit.weights.map((v, j) => v / fit.scale[j]!);
+    expect(w[0]).toBeCloseTo(1.5, 1);
+    expect(w[1]).toBeCloseTo(-0.5 / 3, 1);
+    expect(Math.abs(w[2]!)).toBeLessThan(0.05);
+    expect(fit.bias - fit.weights.reduce((s, v, j) => s + (v * fit.mean[j]!) / fit.scale[j]!, 0)).toBeCloseTo(-0.7 + 0.5 * 2 / 3, 1);
+  });
+
+  it('solves linear systems (with pivoting) and refuses singular ones', () => {
+    expect(solve([[0, 2], [3, 1]], [4, 5]).map((v) => Number(v.toFixed(12)))).toEqual([1, 2]);
+    expect(() => solve([[1, 2], [2, 4]], [1, 2])).toThrow(/singular/);
+  });
+});
+
+describe('expected calibration error', () => {
+  it('is 0 when each bin is right as often as it says, and the gap otherwise', () => {
+    const conf = [0.25, 0.25, 0.25, 0.25, 0.75, 0.75, 0.75, 0.75];
+    expect(expectedCalibrationError(conf, [true, false, false, false, true, true, true, false])).toBeCloseTo(0, 12);
+    // every answer says 0.9 and half are right: ECE 0.4
+    expect(expectedCalibrationError([0.9, 0.9], [true, false])).toBeCloseTo(0.4, 12);
+  });
+});
+
+describe('abstention', () => {
+  const ds: Decision[] = [
+    { hasAnswer: true, confidence: 0.9, f1: 1, exact: 1 },
+    { hasAnswer: true, confidence: 0.6, f1: 0.5, exact: 0 },
+    { hasAnswer: false, confidence: 0.3, f1: 0, exact: 0 },
+    { hasAnswer: false, confidence: 0.7, f1: 0, exact: 0 },
+    { hasAnswer: true, confidence: -1, f1: 0, exact: 0 },
+  ];
+
+  it('scores F1 as the official script does: an abstention on an unanswerable question is right', () => {
+    expect(f1At(ds, 0)).toBeCloseTo((100 * (1 + 0.5)) / 5, 12);
+    expect(f1At(ds, 0.5)).toBeCloseTo((100 * (1 + 0.5 + 1)) / 5, 12);
+    expect(f1At(ds, 0.8)).toBeCloseTo((100 * (1 + 1 + 1)) / 5, 12);
+    expect(f1At(ds, 2)).toBeCloseTo((100 * 2) / 5, 12);
+  });
+
+  it('picks the best minimum confidence between two data points', () => {
+    expect(bestMinConfidence(ds)).toEqual({ minConfidence: (0.7 + 0.9) / 2, f1: 60 });
+  });
+
+  it('reports abstention on both kinds of questions and calibration of what it answers', () => {
+    const r = confidenceReport(ds, 0.8);
+    expect(r).toMatchObject({ questions: 5, hasAnswer: 3, noAnswer: 2, answered: 1, noAnswerAbstention: 1, hasAnswerAbstention: 2 / 3 });
+    expect(r.hasAnswerF1).toBeCloseTo(100 / 3, 12);
+    expect(r.hasAnswerF1NeverAbstain).toBeCloseTo(50, 12);
+    expect(r.ece).toBeCloseTo(0.1, 12);
+  });
+});
+
+function record(id: string, answers: string[], document: string | null, candidates: [string, string | null, number][]): CandidateRecord {
+  return {
+    id,
+    question: 'q?',
+    answers,
+    document,
+    readerNoAnswerScore: 0.1,
+    candidates: candidates.map(([text, doc, margin], i) => {
+      const features = FEATURE_NAMES.map(() => 0);
+      features[FEATURE_NAMES.indexOf('margin')] = margin;
+      features[FEATURE_NAMES.indexOf('rankLog')] = Math.log1p(i);
+      return { text, document: doc, confidence: 0, rankScore: margin, passageId: `p${i}`, features };
+    }),
+  };
+}
+
+describe('labels', () => {
+  it('an answer is correct at F1 >= 0.5, and only from the document the question names', () => {
+    const r = record('q', ['Milutin Tesla'], 'tesla.txt', []);
+    expect(candidateF1(r, { text: 'Milutin', document: 'docs/tesla.txt' })).toBeCloseTo(2 / 3, 12);
+    expect(candidateF1(r, { text: 'Milutin Tesla', document: 'other.txt' })).toBe(0);
+    expect(candidateF1({ answers: [], document: null }, { text: 'x', document: 'a' })).toBe(0);
+  });
+});
+
+describe('fitCalibrator', () => {
+  // the best candidate is right with probability sigmoid(1.5 margin - 1) on answerable questions, the runner-up
+  // never; unanswerable questions only offer wrong candidates (with lower margins)
+  const rand = prng(11);
+  const records: CandidateRecord[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const answerable = i % 2 === 0;
+    const m = answerable ? -2 + 6 * rand() : -3 + 4 * rand();
+    const right = answerable && rand() < sigmoid(1.5 * m - 1);
+    records.push(record(`q${i}`, answerable ? ['Paris'] : [], null, [[right ? 'Paris' : 'Lyon', 'd', m], ['Nice', 'd', m - 1]]));
+  }
+
+  it('learns that a larger margin means a right answer, chooses a minimum confidence, and round-trips through parseCalibrator', () => {
+    const c = fitCalibrator(records, { features: ['margin', 'rankLog'], fittedOn: { sets: ['synthetic'] } });
+    expect(c.weights[0]).toBeGreaterThan(0);
+    expect(c.minConfidence).toBeGreaterThan(0);
+    expect(c.minConfidence).toBeLessThan(1);
+    expect(c.fit).toMatchObject({ questions: 2000, unanswerable: 1000, perQuestion: 5 });
+    expect(parseCalibrator(JSON.parse(JSON.stringify(c)))).toEqual(c);
+    const ds = decisions(records, (cand) => calibratedConfidence(c, cand.features));
+    const report = confidenceReport(ds, c.minConfidence);
+    expect(report.f1).toBeGreaterThan(f1At(ds, 0));
+    expect(report.ece).toBeLessThan(0.05);
+  });
+
+  it('keeps 0.5 as the minimum when the set has no unanswerable question', () => {
+    const c = fitCalibrator(records.filter((r) => r.answers.length > 0), { features: ['margin'] });
+    expect(c.minConfidence).toBe(0.5);
+  });
+
+  it('trains on the best candidates by ranking key, labelled', () => {
+    const set = trainingSet(records.slice(0, 2), 1);
+    expect(set.x).toHaveLength(2);
+    expect(set.y[1]).toBe(0);
+  });
+});
+
+describe('parseCalibrator', () => {
+  it('names what is wrong in a malformed calibration', () => {
+    expect(parseCalibrator(undefined)).toBeUndefined();
+    expect(parseCalibrator({ method: 'isotonic' })).toMatch(/method/);
+    expect(parseCalibrator({ method: 'logistic', features: ['nope'] })).toMatch(/unknown feature 'nope'/);
+    expect(parseCalibrator({ method: 'logistic', features: ['margin'], mean: [0], scale: [0], weights: [1], bias: 0, minConfidence: 0.5 })).toMatch(/scale/);
+    expect(parseCalibrator({ method: 'logistic', features: ['margin'], mean: [0], scale: [1], weights: [1], bias: 0, minConfidence: 2 })).toMatch(/minConfidence/);
+  });
+});
+
+describe('isotonic stage', () => {
+  it('pools adjacent violators into a non-decreasing map, interpolated and clamped', () => {
+    const fit = isotonicFit([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0, 1, 0, 0, 1, 1]);
+    expect(fit.y).toEqual([0, 1 / 3, 1]);
+    expect(fit.x.map((v) => Number(v.toFixed(12)))).toEqual([0.1, 0.3, 0.55]);
+    expect(interpolate(fit, 0)).toBe(0);
+    expect(interpolate(fit, 0.2)).toBeCloseTo(1 / 6, 12);
+    expect(interpolate(fit, 0.9)).toBe(1);
+    expect(parseCalibrator({ method: 'logistic', features: ['margin'], mean: [0], scale: [1], weights: [1], bias: 0, minConfidence: 0.5, isotonic: { x: [0.2, 0.1], y: [0, 1] } })).toMatch(/isotonic/);
+  });
+});
