@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { askCommand } from './commands/ask.js';
+import { dataCommand } from './commands/data.js';
 import { documentsCommand } from './commands/documents.js';
 import { evalCommand } from './commands/eval.js';
 import { ingestCommand } from './commands/ingest.js';
@@ -16,7 +17,8 @@ export function buildCli(): Command {
     .addCommand(documentsCommand())
     .addCommand(askCommand())
     .addCommand(serveCommand())
-    .addCommand(evalCommand());
+    .addCommand(evalCommand())
+    .addCommand(dataCommand());
   return throwOnUsageErrors(cli);
 }
 
