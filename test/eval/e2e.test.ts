@@ -1,8 +1,8 @@
 /**
  * `docqa eval` end to end, in-process through the CLI command (real SQLite store, real ingestion, the tiny real
- * ONNX model): reader and open mode on the SQuAD 1.1 dev-b file with a small --limit, reader mode on a SQuAD 2.0
- * slice (unanswerable questions), open mode on JSONL questions over the sample corpus, then history, show and
- * compare of the stored runs. The tiny model's answers are nonsense: these tests check the plumbing (counts, files,
+ * ONNX model): reader and open mode on 10 articles of SQuAD 1.1 dev-b (the vendored excerpt) with a small --limit,
+ * reader mode on a SQuAD 2.0 slice (unanswerable questions), open mode on JSONL questions over the sample corpus,
+ * then history, show and compare of the stored runs. The tiny model's answers are nonsense: these tests check the plumbing (counts, files,
  * scores consistent with the per-question records and with a re-scoring of the written files).
  */
 import fs from 'node:fs';
@@ -24,7 +24,8 @@ import { collectFiles } from '../../src/ingest/ingestor.js';
 import { ES_URL, elasticsearchAvailable } from '../helpers/elasticsearch.js';
 import { CORPUS, TINY_BERT } from '../helpers/services.js';
 
-const DEV_B = path.join(PACKAGE_ROOT, '..', 'shared', 'data', 'squad', 'squad-v1.1-dev-b.json');
+// 10 whole articles of the SQuAD 1.1 dev-b split, vendored (test/fixtures/squad/README.md)
+const DEV_B = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'squad', 'squad-v1.1-dev-b-excerpt.json');
 const V2_SLICE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'eval', 'official', 'gold.json');
 const JSONL = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'eval', 'corpus-questions.jsonl');
 
@@ -102,8 +103,8 @@ describe('docqa eval (CLI, in-process, tiny model)', () => {
     ) as Printed;
     runs.reader = printed;
     expect(printed.mode).toBe('reader');
-    expect(printed.dataset).toMatchObject({ name: 'squad-v1.1-dev-b.json', sample: 'first-12', questions: 12, totalQuestions: 5609 });
-    expect(printed.dataset.sha256).toBe('f0a16b507dbb983d1a04315b6a189e539aa15c91c4ccfb849b0392593daf80dd');
+    expect(printed.dataset).toMatchObject({ name: 'squad-v1.1-dev-b-excerpt.json', sample: 'first-12', questions: 12, totalQuestions: 1820 });
+    expect(printed.dataset.sha256).toBe('33f82db3425d2c8712e92b69c7fc987b884ce0fe3e12167daae58aeb6d8019d4');
     expect(printed.model).toMatchObject({ name: 'tiny-bert-qa', version: '1.0.0' });
     expect(printed.model.sha256).toBe('0c910bc5d257b92d2eb0b797b53df60b4fd2bdfb8cca51ec8bcf3436b8e1aa9b');
     expect(printed.model.manifest).toMatchObject({ name: 'tiny-bert-qa' });
@@ -135,7 +136,7 @@ describe('docqa eval (CLI, in-process, tiny model)', () => {
   it('eval open on dev-b with --limit and --top-k: fresh index, retrieval and attribution', async () => {
     const printed = JSON.parse(await docqaEval('open', DEV_B, '--limit', '8', '--top-k', '5', '--json', ...common())) as Printed;
     runs.open = printed;
-    expect(printed.ingest).toMatchObject({ documents: 24, failed: 0 });
+    expect(printed.ingest).toMatchObject({ documents: 10, failed: 0 });
     expect(printed.settings).toMatchObject({ store: 'sqlite', topK: 5 });
     const result = await loadRun(path.join(dir, 'data'), printed.id);
     expectConsistent(printed, result);
@@ -158,7 +159,7 @@ describe('docqa eval (CLI, in-process, tiny model)', () => {
       await docqaEval('open', DEV_B, '--limit', '4', '--top-k', '3', '--store', 'elasticsearch', '--es-url', ES_URL, '--json', ...common()),
     ) as Printed;
     expect(printed.settings.store).toBe('elasticsearch');
-    expect(printed.ingest).toMatchObject({ documents: 24, failed: 0 });
+    expect(printed.ingest).toMatchObject({ documents: 10, failed: 0 });
     expect(printed.retrieval!.evaluated).toBe(4);
     expectConsistent(printed, await loadRun(path.join(dir, 'data'), printed.id));
     const left = await fetch(new URL(`/_cat/indices/*-eval-${printed.id.toLowerCase()}*?format=json`, ES_URL));

@@ -37,14 +37,14 @@ describe('ingestBatch and collectFiles', () => {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-batch-'));
     corpus = path.join(dir, 'corpus');
-    const economics = squadArticle('Economic_inequality');
+    const kenya = squadArticle('Kenya');
     const write = (name: string, data: string | Uint8Array) => {
       fs.mkdirSync(path.dirname(path.join(corpus, name)), { recursive: true });
       fs.writeFileSync(path.join(corpus, name), data);
     };
-    economics.paragraphs.slice(0, 8).forEach((p, i) => write(`text/p${i}.txt`, p));
-    write('reports/inequality.pdf', (await renderPdf(economics.paragraphs.slice(8, 20), { footer: (n) => `page ${n}` })).bytes);
-    write('reports/inequality.docx', await renderDocx({ title: 'Economic inequality', sections: [{ paragraphs: economics.paragraphs.slice(20, 30) }] }));
+    kenya.paragraphs.slice(0, 8).forEach((p, i) => write(`text/p${i}.txt`, p));
+    write('reports/kenya.pdf', (await renderPdf(kenya.paragraphs.slice(8, 20), { footer: (n) => `page ${n}` })).bytes);
+    write('reports/kenya.docx', await renderDocx({ title: 'Kenya', sections: [{ paragraphs: kenya.paragraphs.slice(20, 30) }] }));
     write('reports/broken.pdf', '%PDF-1.7 this is not really a PDF');
     write('drafts/draft.md', '# Draft\n\nNot ready.');
     write('.hidden/secret.txt', 'hidden');
@@ -62,14 +62,14 @@ describe('ingestBatch and collectFiles', () => {
     expect(all.files.map((f) => f.name)).toEqual([
       'drafts/draft.md',
       'reports/broken.pdf',
-      'reports/inequality.docx',
-      'reports/inequality.pdf',
+      'reports/kenya.docx',
+      'reports/kenya.pdf',
       ...Array.from({ length: 8 }, (_, i) => `text/p${i}.txt`),
     ]);
     expect(all.unsupported).toBe(1);
     expect(all.excluded).toBe(0);
     const some = await collectFiles([corpus], { include: ['*.pdf', '*.md'], exclude: ['drafts'] });
-    expect(some.files.map((f) => f.name)).toEqual(['reports/broken.pdf', 'reports/inequality.pdf']);
+    expect(some.files.map((f) => f.name)).toEqual(['reports/broken.pdf', 'reports/kenya.pdf']);
     expect(some.excluded).toBe(11); // 8 .txt, the .docx, the draft, the .rtf (hidden files are not counted)
     // an explicit file is taken as given, even with an unsupported extension (it will fail, visibly)
     expect((await collectFiles([path.join(corpus, 'notes.rtf')])).files.map((f) => f.name)).toEqual(['notes.rtf']);
@@ -94,7 +94,7 @@ describe('ingestBatch and collectFiles', () => {
 
     const summary = summarize(result.outcomes, result.seconds, { unsupported });
     expect(summary.files).toMatchObject({ total: 12, ok: 11, created: 11, failed: 1, unchanged: 0, unsupported: 1 });
-    const pdf = result.outcomes.find((o) => o.name === 'reports/inequality.pdf')!;
+    const pdf = result.outcomes.find((o) => o.name === 'reports/kenya.pdf')!;
     expect(summary.pages).toBe(pdf.pages);
     expect(summary.passages).toBe(result.outcomes.reduce((n, o) => n + o.passages, 0));
     expect(summary.quality).toMatchObject({ documents: 11, pages: pdf.pages, emptyPages: 0, emptyPageRatio: 0, scanLike: [] });

@@ -77,7 +77,7 @@ function prng(seed: number): () => number {
 
 describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLite)', () => {
   let dir: string;
-  const good = ['steam/engine.pdf', 'steam/engine-two-column.pdf', 'steam/history.docx', 'notes/luther.md', 'notes/luther.txt', 'notes/page.html'];
+  const good = ['steam/engine.pdf', 'steam/engine-two-column.pdf', 'steam/history.docx', 'notes/socal.md', 'notes/socal.txt', 'notes/page.html'];
   const bad: Record<string, string> = {
     'bad/broken.pdf': 'corrupt',
     'bad/locked.pdf': 'encrypted',
@@ -96,15 +96,15 @@ describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLit
       fs.writeFileSync(path.join(corpus, name), data);
     };
     const steam = squadArticle('Steam_engine');
-    const luther = squadArticle('Martin_Luther');
+    const socal = squadArticle('Southern_California');
     const enginePdf = await renderPdf(steam.paragraphs.slice(0, 15), { title: 'Steam engine', header: 'Steam engine', footer: (n, t) => `Page ${n} of ${t}`, hyphenate: true });
     write('steam/engine.pdf', enginePdf.bytes);
     write('steam/engine-two-column.pdf', (await renderPdf(steam.paragraphs.slice(15, 30), { columns: 2, order: 'row-by-row' })).bytes);
     const docx = await renderDocx({ title: 'Steam engine', sections: [{ heading: 'History', paragraphs: steam.paragraphs.slice(30) }] });
     write('steam/history.docx', docx);
-    write('notes/luther.md', `# Martin Luther\n\n${luther.paragraphs.slice(0, 10).join('\n\n')}\n`);
-    write('notes/luther.txt', Buffer.from(luther.paragraphs.slice(10, 20).join('\n\n'), 'utf16le'));
-    write('notes/page.html', `<html><head><title>Luther</title></head><body><h1>Luther</h1>${luther.paragraphs.slice(20, 30).map((p) => `<p>${p.replace(/&/gu, '&amp;').replace(/</gu, '&lt;')}</p>`).join('')}</body></html>`);
+    write('notes/socal.md', `# Southern California\n\n${socal.paragraphs.slice(0, 10).join('\n\n')}\n`);
+    write('notes/socal.txt', Buffer.from(socal.paragraphs.slice(10, 20).join('\n\n'), 'utf16le'));
+    write('notes/page.html', `<html><head><title>Southern California</title></head><body><h1>Southern California</h1>${socal.paragraphs.slice(20, 30).map((p) => `<p>${p.replace(/&/gu, '&amp;').replace(/</gu, '&lt;')}</p>`).join('')}</body></html>`);
     write('bad/broken.pdf', Buffer.from(enginePdf.bytes).subarray(0, 3000));
     write('bad/locked.pdf', await encryptPdf(enginePdf.bytes, 'secret'));
     write('bad/scan.pdf', (await renderPdf([], { textlessPages: [1, 2] })).bytes);
@@ -154,7 +154,7 @@ describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLit
     expect(list.code).toBe(0);
     const listed = JSON.parse(list.stdout) as { documents: { name: string; id: string; pageCount: number; meta: Record<string, string> }[]; total: number };
     expect(listed.documents.map((d) => d.name)).toEqual([...good].sort());
-    expect(listed.documents.find((d) => d.name === 'notes/luther.txt')!.meta).toMatchObject({ format: 'text', encoding: 'utf-16le' });
+    expect(listed.documents.find((d) => d.name === 'notes/socal.txt')!.meta).toMatchObject({ format: 'text', encoding: 'utf-16le' });
     const table = await docqa(['documents', 'list', '--data-dir', data]);
     expect(table.stdout).toMatch(/^steam\/engine\.pdf\s+[0-9a-f]{12}\s+pdf\s+\d+\s+\d+\s+\d+\s+\d{4}-/mu);
     expect(table.stdout).toMatch(/^6 of 6 documents \(\d+ passages\)$/mu);
@@ -177,7 +177,7 @@ describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLit
   it('converges to exactly the right documents after being killed (SIGKILL) at random points and run again', async () => {
     // a corpus of its own: many small documents, so that kills land between and during writes
     const corpus = path.join(dir, 'kill-corpus');
-    const articles = ['Normans', 'Huguenot', 'Ctenophora', 'Pharmacy', 'Yuan_dynasty', 'Doctor_Who'];
+    const articles = ['Normans', 'Huguenot', 'Southern_California', 'Kenya', 'Scottish_Parliament', 'Doctor_Who'];
     for (const title of articles) {
       const a = squadArticle(title);
       fs.mkdirSync(path.join(corpus, title), { recursive: true });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,9 +29,8 @@ export interface SquadExample {
   context: string;
 }
 
-export const SQUAD_DIR = [path.join(ROOT, '..', 'shared', 'data', 'squad'), '/work/shared/data/squad'].find((d) =>
-  existsSync(d),
-);
+/** Whole SQuAD dev-b articles vendored for the tests (see test/fixtures/squad/README.md). */
+export const SQUAD_EXCERPT = path.join(FIXTURES, 'squad', 'squad-v1.1-dev-b-excerpt.json');
 
 /** SQuAD questions in file order (article -> paragraph -> qa), each with its paragraph. */
 export function readSquad(file: string): SquadExample[] {

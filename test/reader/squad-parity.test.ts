@@ -3,11 +3,10 @@
  * test models' model.onnx (test/fixtures/tokenizer-offsets/squad-parity.json, made by make_squad_parity.py):
  * tokenization of real text, windows, decoding, word alignment and merging, all compared answer by answer.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadReader } from '../../src/reader/index.js';
-import { codePointToUtf16, FIXTURES, readJson, readSquad, SQUAD_DIR } from './helpers.js';
+import { codePointToUtf16, FIXTURES, readJson, readSquad, SQUAD_EXCERPT } from './helpers.js';
 
 interface Run {
   settings: { top_k: number; max_seq_len: number; doc_stride: number; max_answer_len: number };
@@ -19,12 +18,17 @@ interface Fixture {
 }
 
 const FIXTURE = path.join(FIXTURES, 'tokenizer-offsets', 'squad-parity.json');
-const SQUAD_FILE = SQUAD_DIR && path.join(SQUAD_DIR, 'squad-v1.1-dev-b.json');
 
-describe.skipIf(!SQUAD_FILE || !existsSync(SQUAD_FILE))('reader vs HF pipeline on SQuAD text (tiny models)', () => {
+// The questions and contexts come from the vendored SQuAD articles (never skipped: a missing file fails the test).
+describe('reader vs HF pipeline on SQuAD text (tiny models)', () => {
   const fixture = readJson<Fixture>(FIXTURE);
-  const byId = new Map(readSquad(SQUAD_FILE!).map((e) => [e.id, e]));
+  const byId = new Map(readSquad(SQUAD_EXCERPT).map((e) => [e.id, e]));
   const examples = fixture.ids.map((id) => byId.get(id)!);
+
+  it('finds every fixture question in the vendored articles', () => {
+    expect(fixture.ids.length).toBe(300);
+    expect(fixture.ids.filter((id) => !byId.has(id))).toEqual([]);
+  });
 
   it.each(Object.entries(fixture.models).flatMap(([model, runs]) => runs.map((run) => [model, run.settings.top_k, run.settings.max_seq_len, run] as const)))(
     '%s, top_k %i, max_seq_len %i: same answers, offsets and scores',
