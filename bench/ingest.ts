@@ -10,6 +10,8 @@
  * The same articles are in every format, so "pages" for DOCX and text are the pages the PDF of the same text has
  * (PDF-equivalent pages): the rates compare like with like.
  *
+ * Needs data/squad/squad-v1.1-dev-b.json (`npx docqa data fetch squad`; DOCQA_DATA_DIR is honoured).
+ *
  *   npx tsc --outDir dist/bench-build --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
  *     --strict --esModuleInterop --skipLibCheck bench/ingest.ts src/ingest/conversion-worker.ts
  *   node dist/bench-build/bench/ingest.js [--concurrency 2] [--articles 24] [--rounds 3]
@@ -26,7 +28,8 @@ import { WorkerConversion } from '../src/ingest/conversion.js';
 import { collectFiles } from '../src/ingest/files.js';
 import { Ingestor } from '../src/ingest/ingestor.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { SQUAD_DEV_B, renderDocx, renderPdf } from '../test/fixtures/documents/render.js';
+import { requireSquadFile } from '../src/data/fetch.js';
+import { renderDocx, renderPdf } from '../test/fixtures/documents/render.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +57,7 @@ interface Row {
 }
 
 async function makeCorpus(dir: string, count: number): Promise<Map<string, number>> {
-  const data = (JSON.parse(fs.readFileSync(SQUAD_DEV_B, 'utf8')) as { data: { title: string; paragraphs: { context: string }[] }[] }).data;
+  const data = (JSON.parse(fs.readFileSync(requireSquadFile('squad-v1.1-dev-b.json'), 'utf8')) as { data: { title: string; paragraphs: { context: string }[] }[] }).data;
   const pagesOf = new Map<string, number>();
   for (const f of ['pdf', 'docx', 'txt']) fs.mkdirSync(path.join(dir, f), { recursive: true });
   for (const a of data.slice(0, count)) {

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { requireSquadFile } from '../src/data/fetch.js';
 import { loadReader, type Reader, type ReaderPassage } from '../src/reader/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -66,9 +67,7 @@ interface Read {
 
 /** Questions of SQuAD dev-b, each with its paragraph and the next ones (`perRead` paragraphs per read). */
 function workload(perRead: number): Read[] {
-  const candidates = [path.join(REPO, '..', 'shared', 'data', 'squad', 'squad-v1.1-dev-b.json'), '/work/shared/data/squad/squad-v1.1-dev-b.json'];
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) throw new Error('bench/reader: SQuAD dev-b not found (shared/data/squad/squad-v1.1-dev-b.json)');
+  const file = requireSquadFile('squad-v1.1-dev-b.json'); // `npx docqa data fetch squad`
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as {
     data: { paragraphs: { context: string; qas: { id: string; question: string }[] }[] }[];
   };

@@ -1,9 +1,10 @@
 /**
  * Side-by-side benchmark of the two DocumentStores on one corpus (not part of the test suite).
  *
- * Corpus: every paragraph of the SQuAD 1.1 files in shared/data (dev-a, dev-b, train subset; one document per
- * article, one passage per paragraph) plus synthetic filler passages up to --passages (default 100,000): word salad
- * drawn from the unigram distribution of the non-dev-a SQuAD text, 100 passages per filler document.
+ * Corpus: every paragraph of the project's SQuAD 1.1 files in data/squad (dev-a, dev-b, train subset, from
+ * `npx docqa data fetch squad`; --data DIR for another folder; one document per article, one passage per
+ * paragraph) plus synthetic filler passages up to --passages (default 100,000): word salad drawn from the unigram
+ * distribution of the non-dev-a SQuAD text, 100 passages per filler document.
  * Measures: passages/s indexed through DocumentStore.writeDocument, BM25 query latency p50/p95 over the dev-a
  * questions (sequential, one at a time), and recall@10 (an answer string occurs in one of the top 10 passages).
  *
@@ -17,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { squadDir } from '../src/data/fetch.js';
 import { passageId, type DocumentRecord, type Passage } from '../src/documents/document.js';
 import { prng } from '../src/eval/stats.js';
 import { ElasticsearchStore } from '../src/store/elasticsearch.js';
@@ -42,7 +44,7 @@ function parseArgs(argv: string[]): Args {
     questions: 0,
     esUrl: process.env.ES_TEST_URL ?? 'http://127.0.0.1:9200',
     only: null,
-    dataDir: path.resolve(root, '../shared/data/squad'),
+    dataDir: squadDir(path.resolve(root, process.env.DOCQA_DATA_DIR ?? 'data')),
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
@@ -102,7 +104,9 @@ function buildCorpus(args: Args): { docs: BenchDoc[]; questions: Question[]; squ
   const questions: Question[] = [];
   const words: string[] = [];
   for (const file of files) {
-    const squad = JSON.parse(fs.readFileSync(path.join(args.dataDir, file), 'utf8')) as SquadFile;
+    const where = path.join(args.dataDir, file);
+    if (!fs.existsSync(where)) throw new Error(`${where} not found: run \`npx docqa data fetch squad\` first, or pass --data DIR`);
+    const squad = JSON.parse(fs.readFileSync(where, 'utf8')) as SquadFile;
     for (const article of squad.data) {
       const texts = article.paragraphs.map((p) => p.context.trim());
       docs.push(makeDoc(`squad/${file.replace('.json', '')}/${article.title}`, texts, { source: 'squad', file }));
