@@ -6,6 +6,7 @@
  * - an exact sign test on the questions whose F1 changed (wins vs losses; ties dropped).
  * Pure.
  */
+import { modelLabel } from './format.js';
 import { mean, pairedBootstrap, signTest, type BootstrapResult } from './stats.js';
 import type { EvalResult, EvalSummary, QuestionRecord } from './result.js';
 
@@ -64,7 +65,7 @@ export function runRef(s: EvalSummary): RunRef {
     id: s.id,
     createdAt: s.createdAt,
     mode: s.mode,
-    model: `${s.model.name}@${s.model.version}`,
+    model: modelLabel(s.model),
     dataset: s.dataset.name,
     sample: s.dataset.sample,
     questions: s.dataset.questions,
@@ -96,7 +97,10 @@ export function compareRuns(
   if (JSON.stringify(a.settings.ranking ?? null) !== JSON.stringify(b.settings.ranking ?? null)) {
     warnings.push(`different answer ranking (${JSON.stringify(a.settings.ranking ?? null)} vs ${JSON.stringify(b.settings.ranking ?? null)})`);
   }
-  if (a.settings.noAnswerThreshold !== b.settings.noAnswerThreshold) {
+  if ((a.settings.minConfidence ?? null) !== (b.settings.minConfidence ?? null) || (a.settings.calibrated ?? null) !== (b.settings.calibrated ?? null)) {
+    warnings.push(`different answer decisions (minimum confidence ${a.settings.minConfidence ?? '-'}${a.settings.calibrated ? ' calibrated' : ''} vs ${b.settings.minConfidence ?? '-'}${b.settings.calibrated ? ' calibrated' : ''})`);
+  }
+  if (a.mode === 'reader' && a.settings.noAnswerThreshold !== b.settings.noAnswerThreshold) {
     warnings.push(`different no-answer thresholds (${a.settings.noAnswerThreshold} vs ${b.settings.noAnswerThreshold})`);
   }
   const byIdB = new Map(b.questions.map((q) => [q.id, q]));

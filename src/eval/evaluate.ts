@@ -28,6 +28,7 @@ import {
 } from './result.js';
 import { CANDIDATES_SCHEMA } from './calibration.js';
 import { FEATURE_NAMES } from '../qa/confidence.js';
+import { trainingDataWarnings } from './leakage.js';
 import { checkReaderModeInput, ingestCorpus, ingestSquadArticles, runOpenMode, runReaderMode, type Progress } from './runner.js';
 import { newRunId, saveRun, type RunFiles } from './runs.js';
 
@@ -124,6 +125,9 @@ export async function runEvaluation(config: Config, options: EvaluationOptions):
   try {
     const reader = await services.reader();
     const threshold = thresholdOf(config, reader);
+    const model = await modelSummary(reader);
+    const warnings = trainingDataWarnings(model.manifest, info.sha256, dataset);
+    for (const w of warnings) log(`WARNING: ${w}`);
     const read = readOptionsOf(config);
     let ingest: IngestSummary | null = null;
     let run;
@@ -177,7 +181,8 @@ export async function runEvaluation(config: Config, options: EvaluationOptions):
         id,
         createdAt: (options.now ?? new Date()).toISOString(),
         mode: options.mode,
-        model: await modelSummary(reader),
+        model,
+        warnings,
         dataset: info,
         settings,
         wallSeconds: run.wallSeconds,

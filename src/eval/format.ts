@@ -22,15 +22,13 @@ function table(header: string[], rows: string[][], rightAlign: (col: number) => 
 export function formatSummary(s: EvalSummary, location?: string): string {
   const o = s.official;
   const lines = [
-    `${s.mode} eval ${s.id}: ${s.model.name}@${s.model.version} on ${s.dataset.name} (${s.dataset.sample}, ${s.dataset.questions} questions)`,
+    `${s.mode} eval ${s.id}: ${modelLabel(s.model)} on ${s.dataset.name} (${s.dataset.sample}, ${s.dataset.questions} questions)`,
     `  exact ${f1d(o.exact)}  f1 ${f1d(o.f1)}` +
       (o.HasAns_total ? `  | HasAns exact ${f1d(o.HasAns_exact)} f1 ${f1d(o.HasAns_f1)} (${o.HasAns_total})` : '') +
       (o.NoAns_total ? `  | NoAns exact ${f1d(o.NoAns_exact)} f1 ${f1d(o.NoAns_f1)} (${o.NoAns_total})` : ''),
   ];
-  const t = s.thresholdSweep;
-  lines.push(
-    `  no-answer threshold ${thr(t.threshold)} (${s.settings.thresholdSource}); sweep over best spans: best_exact ${f1d(t.best_exact)} at ${thr(t.best_exact_thresh)}, best_f1 ${f1d(t.best_f1)} at ${thr(t.best_f1_thresh)} -> DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}${t.recommendedThreshold === 0 ? ' (on this set, answering nothing scores best)' : ''}`,
-  );
+  for (const w of s.warnings ?? []) lines.push(`  WARNING: ${w}`);
+  lines.push(...decisionLines(s));
   if (s.retrieval) {
     const r = s.retrieval;
     const recalls = Object.entries(r.recallAtK)
@@ -55,6 +53,28 @@ export function formatSummary(s: EvalSummary, location?: string): string {
   }
   lines.push(`  took ${f1d(s.durationSeconds, 1)} s` + (location ? `; stored in ${location} (report.html)` : ''));
   return lines.join('\n');
+}
+
+/** name@version, the ONNX file and the start of its sha256: int8 and fp32 files of one version differ here. */
+export function modelLabel(m: EvalSummary['model']): string {
+  return `${m.name}@${m.version} ${m.file}${m.sha256 ? ` (${m.sha256.slice(0, 8)})` : ''}`;
+}
+
+/** How the run decided "no answer", and what the sweep recommends (only from a set with unanswerable questions). */
+function decisionLines(s: EvalSummary): string[] {
+  const t = s.thresholdSweep;
+  const unanswerable = (s.official.NoAns_total ?? 0) > 0;
+  const sweep = `sweep over best answers: best_exact ${f1d(t.best_exact)}, best_f1 ${f1d(t.best_f1)}`;
+  if (s.mode === 'open' && s.settings.minConfidence !== undefined && s.settings.minConfidence !== null) {
+    const recommended = unanswerable
+      ? ` -> DOCQA_MIN_CONFIDENCE=${String(Number((1 - t.best_f1_thresh).toPrecision(4)))}${t.recommendedThreshold === 0 ? ' (on this set, answering nothing scores best)' : ''}`
+      : ' (no unanswerable questions in this set: no minimum confidence to recommend)';
+    return [`  minimum confidence ${thr(s.settings.minConfidence)} (${s.settings.calibrated ? 'calibrated' : 'uncalibrated'}); ${sweep}${recommended}`];
+  }
+  const recommended = unanswerable
+    ? ` -> DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}${t.recommendedThreshold === 0 ? ' (on this set, answering nothing scores best)' : ''}`
+    : ' (no unanswerable questions in this set: no threshold to recommend)';
+  return [`  no-answer threshold ${thr(t.threshold)} (${s.settings.thresholdSource}); ${sweep} at ${thr(t.best_f1_thresh)}${recommended}`];
 }
 
 const SPARK = '▁▂▃▄▅▆▇█';
@@ -95,7 +115,7 @@ export function formatHistory(runs: readonly EvalSummary[]): string {
     return [
       r.id,
       r.mode,
-      `${r.model.name}@${r.model.version}`,
+      modelLabel(r.model),
       `${r.dataset.name} ${r.dataset.sample}`,
       String(r.dataset.questions),
       f1d(r.official.exact),

@@ -18,6 +18,7 @@ export function gaugeRow(s: EvalSummary): EvalGaugeRow {
     labels: {
       model: s.model.name,
       version: s.model.version,
+      file: s.model.file,
       dataset: s.dataset.name,
       sample: s.dataset.sample,
       mode: s.mode,

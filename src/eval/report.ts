@@ -168,7 +168,11 @@ export function calibrationBins(items: readonly { score: number; correct: boolea
   return out;
 }
 
-export function calibrationChart(bins: readonly CalibrationBin[], title: string): string {
+export function calibrationChart(
+  bins: readonly CalibrationBin[],
+  title: string,
+  axes: { xLabel: string; yLabel: string } = { xLabel: 'answer score (mean of bin)', yLabel: 'exact match rate' },
+): string {
   const f: Frame = { width: 420, height: 380, left: 52, right: 20, top: 36, bottom: 48 };
   const plotW = f.width - f.left - f.right;
   const plotH = f.height - f.top - f.bottom;
@@ -183,8 +187,8 @@ export function calibrationChart(bins: readonly CalibrationBin[], title: string)
     parts.push(text(x(v), f.height - f.bottom + 14, v.toFixed(1), 'text-anchor="middle"'));
   }
   parts.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#999" stroke-dasharray="5 4"/>`);
-  parts.push(text(f.left + plotW / 2, f.height - 14, 'answer score (mean of bin)', 'text-anchor="middle"'));
-  parts.push(text(14, f.top + plotH / 2, 'exact match rate', `text-anchor="middle" transform="rotate(-90 14 ${f.top + plotH / 2})"`));
+  parts.push(text(f.left + plotW / 2, f.height - 14, axes.xLabel, 'text-anchor="middle"'));
+  parts.push(text(14, f.top + plotH / 2, axes.yLabel, `text-anchor="middle" transform="rotate(-90 14 ${f.top + plotH / 2})"`));
   const total = bins.reduce((s, b) => s + b.count, 0) || 1;
   const pts = bins.map((b) => `${x(b.meanScore).toFixed(1)},${y(b.accuracy).toFixed(1)}`);
   if (pts.length > 1) parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${COLORS.f1}" stroke-width="2"/>`);
@@ -241,6 +245,15 @@ function bestSpanCorrect(r: QuestionRecord): boolean {
   return r.bestSpan !== '' && scorePrediction(r.answers, r.bestSpan).exact === 1;
 }
 
+/** The best candidate's document and its context with the candidate marked (open-mode misses). */
+function missContext(r: QuestionRecord): string {
+  if (r.answerText === undefined) return '<i>no candidate</i>';
+  const ctx = r.answerContext ?? '';
+  const at = ctx.indexOf(r.answerText);
+  const marked = at < 0 ? esc(ctx) : `${esc(ctx.slice(0, at))}<mark>${esc(r.answerText)}</mark>${esc(ctx.slice(at + r.answerText.length))}`;
+  return `<b>${esc(r.answerDocument ?? '')}</b>${r.answerFromOtherDocument ? ' <i>(not the document the question names)</i>' : ''}<br><small>${marked}</small>`;
+}
+
 function kv(rows: readonly [string, string][]): string {
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</table>`;
 }
@@ -265,7 +278,10 @@ export function renderReport(result: EvalResult): string {
       'sweep on best spans',
       `best_exact ${fmt(t.best_exact)} at ${thr(t.best_exact_thresh)}, best_f1 ${fmt(t.best_f1)} at ${thr(t.best_f1_thresh)}`,
     ],
-    ['no-answer threshold', `${thr(t.threshold)} (${esc(result.settings.thresholdSource)}); recommended <code>DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}</code>${t.recommendedThreshold === 0 ? ' (on this set, answering nothing scores best)' : ''}`],
+    result.mode === 'open' && result.settings.minConfidence !== undefined && result.settings.minConfidence !== null
+      ? ['answer decision', `minimum confidence ${thr(result.settings.minConfidence)} (${result.settings.calibrated ? 'calibrated' : 'uncalibrated'})${(o.NoAns_total ?? 0) > 0 ? `; best on this set <code>DOCQA_MIN_CONFIDENCE=${String(Number((1 - t.best_f1_thresh).toPrecision(4)))}</code>` : ' (no unanswerable questions here: nothing to recommend)'}`]
+      : ['no-answer threshold', `${thr(t.threshold)} (${esc(result.settings.thresholdSource)})${(o.NoAns_total ?? 0) > 0 ? `; recommended <code>DOCQA_NO_ANSWER_THRESHOLD=${String(t.recommendedThreshold)}</code>${t.recommendedThreshold === 0 ? ' (on this set, answering nothing scores best)' : ''}` : ' (no unanswerable questions here: nothing to recommend)'}`],
+    ...((result.warnings ?? []).map((w) => ['WARNING', `<b>${esc(w)}</b>`] as [string, string])),
   );
   const l = result.latency;
   scoreRows.push([
@@ -326,10 +342,17 @@ export function renderReport(result: EvalResult): string {
       `</section>`,
   );
 
-  const markers = [
-    { at: t.threshold, label: `threshold ${thr(t.threshold)}` },
-    ...(Math.abs(t.recommendedThreshold - t.threshold) > 1e-9 ? [{ at: t.recommendedThreshold, label: `recommended ${fmt(t.recommendedThreshold, 3)}` }] : []),
-  ];
+  const hasUnanswerable = (o.NoAns_total ?? 0) > 0;
+  const minConfidence = result.mode === 'open' ? (result.settings.minConfidence ?? null) : null;
+  const markers =
+    minConfidence !== null
+      ? [{ at: 1 - minConfidence, label: `minimum confidence ${thr(minConfidence)}` }]
+      : [
+          { at: t.threshold, label: `threshold ${thr(t.threshold)}` },
+          ...(hasUnanswerable && Math.abs(t.recommendedThreshold - t.threshold) > 1e-9
+            ? [{ at: t.recommendedThreshold, label: `recommended ${fmt(t.recommendedThreshold, 3)}` }]
+            : []),
+        ];
   let scores =
     `<section><h2>Score distributions</h2><p>Answer score of the best span (p(start)·p(end)), split by whether that span is an exact match. A useful score puts the correct answers to the right.</p>` +
     histogramChart(
@@ -339,32 +362,48 @@ export function renderReport(result: EvalResult): string {
       ],
       { title: 'Answer score: correct vs wrong', xLabel: 'answer score', min: 0, max: 1, bins: 20 },
     );
+  // reader mode: the reader's no-answer probability spans decades (1e-6 .. 1), so its axis is log10; open mode:
+  // 1 - the best answer's confidence, on a linear axis
+  const logScale = result.mode === 'reader';
+  const naX = (p: number) => (logScale ? Math.log10(Math.max(p, 1e-6)) : p);
+  const naAxis = { min: logScale ? -6 : 0, max: logScale ? 0 : 1, bins: logScale ? 24 : 20 };
+  const naName = logScale ? 'log10 of the no-answer probability' : '1 - confidence of the best answer';
+  const naMarkers = markers.map((m) => ({ ...m, at: naX(m.at) }));
   if (o.NoAns_total) {
     scores += histogramChart(
       [
-        { name: 'answerable', values: qs.filter((r) => r.hasAnswer).map((r) => r.noAnswerProb), color: COLORS.f1 },
-        { name: 'unanswerable', values: qs.filter((r) => !r.hasAnswer).map((r) => r.noAnswerProb), color: '#b08d2f' },
+        { name: 'answerable', values: qs.filter((r) => r.hasAnswer).map((r) => naX(r.noAnswerProb)), color: COLORS.f1 },
+        { name: 'unanswerable', values: qs.filter((r) => !r.hasAnswer).map((r) => naX(r.noAnswerProb)), color: '#b08d2f' },
       ],
-      { title: 'No-answer probability: answerable vs unanswerable', xLabel: 'no-answer probability', min: 0, max: 1, bins: 20, markers },
+      { title: `No answer: answerable vs unanswerable (${naName})`, xLabel: naName, ...naAxis, markers: naMarkers },
     );
   } else {
-    scores += histogramChart([{ name: 'all questions', values: qs.map((r) => r.noAnswerProb), color: COLORS.f1 }], {
-      title: 'No-answer probability (every question here has an answer)',
-      xLabel: 'no-answer probability',
-      min: 0,
-      max: 1,
-      bins: 20,
-      markers,
+    scores += histogramChart([{ name: 'all questions', values: qs.map((r) => naX(r.noAnswerProb)), color: COLORS.f1 }], {
+      title: `No answer (${naName}; every question here has an answer)`,
+      xLabel: naName,
+      ...naAxis,
+      markers: naMarkers,
     });
   }
   sections.push(scores + '</section>');
 
-  const cal = calibrationBins(withSpan.map((r) => ({ score: r.answerScore!, correct: bestSpanCorrect(r) })));
-  sections.push(
-    `<section class="row"><div><h2>Calibration</h2><p>Exact-match rate of the best span per answer-score bin (circle area: answers in the bin). On the dashed diagonal a score of 0.7 means right 70% of the time.</p></div>` +
-      calibrationChart(cal, 'Answer score vs accuracy') +
-      `</section>`,
-  );
+  const answered = qs.filter((r) => r.prediction !== '' && typeof r.confidence === 'number');
+  if (result.mode === 'open' && answered.length > 0) {
+    const rel = calibrationBins(answered.map((r) => ({ score: r.confidence!, correct: r.f1 >= 0.5 })));
+    const ece = rel.reduce((s, b) => s + (b.count * Math.abs(b.accuracy - b.meanScore)) / answered.length, 0);
+    sections.push(
+      `<section class="row"><div><h2>Reliability of confidence</h2><p>Of the ${answered.length} questions docqa answered: the share whose answer is correct (F1 ≥ 0.5) per confidence bin (circle area: answers in the bin). On the dashed diagonal, confidence 0.7 means right 70% of the time. Expected calibration error ${fmt(ece, 3)}${result.settings.calibrated ? '' : ' (the model has no calibrator: confidence is uncalibrated)'}.</p></div>` +
+        calibrationChart(rel, 'Confidence vs share correct', { xLabel: 'confidence (mean of bin)', yLabel: 'share correct (F1 ≥ 0.5)' }) +
+        `</section>`,
+    );
+  } else {
+    const cal = calibrationBins(withSpan.map((r) => ({ score: r.answerScore!, correct: bestSpanCorrect(r) })));
+    sections.push(
+      `<section class="row"><div><h2>Calibration</h2><p>Exact-match rate of the best span per answer-score bin (circle area: answers in the bin). On the dashed diagonal a score of 0.7 means right 70% of the time.</p></div>` +
+        calibrationChart(cal, 'Answer score vs accuracy') +
+        `</section>`,
+    );
+  }
 
   const lat = qs.map((r) => r.latencyMs);
   const latMax = Math.max(1, percentile(lat, 99) * 1.1);
@@ -387,11 +426,15 @@ export function renderReport(result: EvalResult): string {
   const misses = qs.filter((r) => r.exact === 0).slice(0, 40);
   if (misses.length > 0) {
     sections.push(
-      `<section><h2>Some misses</h2><table class="grid"><tr><th>id</th><th>question</th><th>gold</th><th>prediction</th><th>F1</th><th>p(no answer)</th>${result.mode === 'open' ? '<th>lost by</th>' : ''}</tr>` +
+      `<section><h2>Some misses</h2><table class="grid"><tr><th>id</th><th>question</th><th>gold</th><th>prediction</th><th>F1</th>${result.mode === 'open' ? '<th>confidence</th><th>best candidate: document and context</th><th>lost by</th>' : '<th>p(no answer)</th>'}</tr>` +
         misses
           .map(
             (r) =>
-              `<tr><td><code>${esc(r.id)}</code></td><td>${esc(r.question)}</td><td>${r.answers.length ? esc([...new Set(r.answers)].slice(0, 3).join(' | ')) : '<i>no answer</i>'}</td><td>${r.prediction ? esc(r.prediction) : '<i>no answer</i>'}</td><td>${fmt(r.f1)}</td><td>${fmt(r.noAnswerProb, 3)}</td>${result.mode === 'open' ? `<td>${esc(r.outcome === 'retrieval-miss' ? 'retrieval' : `reader (${r.readerMiss ?? ''})`)}</td>` : ''}</tr>`,
+              `<tr><td><code>${esc(r.id)}</code></td><td>${esc(r.question)}</td><td>${r.answers.length ? esc([...new Set(r.answers)].slice(0, 3).join(' | ')) : '<i>no answer</i>'}</td><td>${r.prediction ? esc(r.prediction) : '<i>no answer</i>'}</td><td>${fmt(r.f1)}</td>` +
+              (result.mode === 'open'
+                ? `<td>${typeof r.confidence === 'number' ? fmt(r.confidence, 2) : '-'}</td><td>${missContext(r)}</td><td>${esc(r.outcome === 'retrieval-miss' ? 'retrieval' : `reader (${r.readerMiss ?? ''})`)}</td>`
+                : `<td>${fmt(r.noAnswerProb, 3)}</td>`) +
+              `</tr>`,
           )
           .join('') +
         `</table><p>The first ${misses.length} misses in dataset order; all of them are in result.json.</p></section>`,

@@ -168,6 +168,8 @@ export interface EvalSummary {
   ingest: IngestSummary | null;
   /** Seconds for the whole run (ingest and questions). */
   durationSeconds: number;
+  /** Why these scores may flatter (e.g. the set overlaps the model's training data); [] when none. */
+  warnings?: string[];
 }
 
 export interface EvalResult extends EvalSummary {
@@ -226,7 +228,7 @@ export function predictionOf(o: QuestionOutcome): string {
 /** What the runner knows of a run besides its per-question outcomes. */
 export type RunMeta = Pick<
   EvalSummary,
-  'id' | 'createdAt' | 'mode' | 'model' | 'dataset' | 'settings' | 'durationSeconds' | 'ingest'
+  'id' | 'createdAt' | 'mode' | 'model' | 'dataset' | 'settings' | 'durationSeconds' | 'ingest' | 'warnings'
 > & {
   /** Seconds spent asking the questions (the latency summary's wall time). */
   wallSeconds: number;
@@ -339,6 +341,7 @@ export function assembleResult(meta: RunMeta, outcomes: readonly QuestionOutcome
     latency,
     ingest: meta.ingest,
     durationSeconds: meta.durationSeconds,
+    warnings: meta.warnings ?? [],
     questions: records,
   };
 }

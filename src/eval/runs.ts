@@ -120,7 +120,7 @@ function parseResult(text: string, file: string): EvalResult {
 export function latestPerModel(runs: readonly EvalSummary[]): EvalSummary[] {
   const latest = new Map<string, EvalSummary>();
   for (const r of runs) {
-    const key = JSON.stringify([r.model.name, r.model.version, r.dataset.name, r.dataset.sample, r.mode, r.settings.topK]);
+    const key = JSON.stringify([r.model.name, r.model.version, r.model.file, r.dataset.name, r.dataset.sample, r.mode, r.settings.topK]);
     const seen = latest.get(key);
     if (!seen || seen.createdAt <= r.createdAt) latest.set(key, r);
   }

@@ -8,7 +8,7 @@ const PASSAGE_WORD_BUCKETS = [1, 5, 10, 25, 50, 75, 100, 125, 150, 175, 200, 300
 const SCORE_BUCKETS = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
 
 /** Labels of the docqa_eval_* gauges. */
-export const EVAL_LABELS = ['model', 'version', 'dataset', 'sample', 'mode', 'top_k'] as const;
+export const EVAL_LABELS = ['model', 'version', 'file', 'dataset', 'sample', 'mode', 'top_k'] as const;
 
 /** One stored eval run as the docqa_eval_* gauges export it (scores in percent, like the official script). */
 export interface EvalGaugeRow {

@@ -70,12 +70,24 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
       expect(a.score).toBeLessThanOrEqual(1);
       expect(a.passageId.startsWith(`${up.body.documentId}:`)).toBe(true);
     }
-    // ranked by rankScore (margin over no-answer plus the retriever's weight by default)
-    const ranks = body.answers.map((a: { rankScore: number }) => a.rankScore);
-    expect([...ranks].sort((x, y) => y - x)).toEqual(ranks);
-    for (const a of body.answers) expect(Number.isFinite(a.logit)).toBe(true);
-    expect(body.noAnswer.score).toBeGreaterThan(0);
-    expect(body.noAnswer.chosen).toBe(body.noAnswer.score >= body.noAnswer.threshold);
+    // ordered by confidence, a probability; the experts' numbers are there too
+    const confidences = body.answers.map((a: { confidence: number }) => a.confidence);
+    expect([...confidences].sort((x, y) => y - x)).toEqual(confidences);
+    for (const a of body.answers) {
+      expect(a.confidence).toBeGreaterThan(0);
+      expect(a.confidence).toBeLessThan(1);
+      expect(Number.isFinite(a.logit) && Number.isFinite(a.rankScore)).toBe(true);
+    }
+    expect(body.noAnswer.bestConfidence).toBe(confidences[0]);
+    expect(body.noAnswer.chosen).toBe(body.noAnswer.bestConfidence < body.noAnswer.minConfidence);
+    expect(body.noAnswer.readerNoAnswerScore).toBeGreaterThan(0);
+    expect(body.candidates).toBeUndefined();
+    // a per-request minimum confidence decides: 0 always answers, 1 never
+    const always = await request(app).post('/v1/ask').send({ question: 'Where did Tesla study?', minConfidence: 0 });
+    expect(always.body.noAnswer).toMatchObject({ chosen: false, minConfidence: 0, reason: '' });
+    const never = await request(app).post('/v1/ask').send({ question: 'Where did Tesla study?', minConfidence: 1 });
+    expect(never.body.noAnswer).toMatchObject({ chosen: true, minConfidence: 1 });
+    expect(never.body.noAnswer.reason).toMatch(/^No answer found in your documents \(best candidate '.+', confidence 0\.\d\d, below the minimum 1\.00\)\.$/);
     for (const key of ['retrieveMs', 'readMs', 'totalMs']) expect(body.timings[key]).toBeGreaterThanOrEqual(0);
   });
 
@@ -86,7 +98,8 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
     expect(res.status).toBe(200);
     expect(res.body.answers).toEqual([]);
     expect(res.body.retrieved).toBe(0);
-    expect(res.body.noAnswer).toMatchObject({ score: 1, chosen: true });
+    expect(res.body.noAnswer).toMatchObject({ readerNoAnswerScore: 1, chosen: true, bestConfidence: null });
+    expect(res.body.noAnswer.reason).toBe('No answer found in your documents: no passage matches the question.');
   });
 
   it('rejects invalid requests with 400 naming the field, without stack traces', async () => {
@@ -96,6 +109,8 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
       [{ question: 'q', topK: 0 }, 'topK'],
       [{ question: 'q', topK: 'three' }, 'topK'],
       [{ question: 'q', filters: { names: 'x' } }, 'filters.names'],
+      [{ question: 'q', minConfidence: 1.5 }, 'minConfidence'],
+      [{ question: 'q', minConfidence: 'high' }, 'minConfidence'],
       [{ question: 'q', extra: 1 }, ''],
     ];
     for (const [body, field] of cases) {
@@ -147,7 +162,8 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
     expect(text).toMatch(/docqa_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/v1\/ask",status="200"\}/);
     expect(text).toMatch(/docqa_http_errors_total\{route="\/v1\/ask",status="400",code="bad_input"\} [1-9]/);
     expect(text).toMatch(/docqa_questions_total [1-9]/);
-    expect(text).toMatch(/docqa_answer_score_count [1-9]/);
+    expect(text).toMatch(/docqa_answer_confidence_count [1-9]/);
+    expect(text).toMatch(/docqa_reader_no_answer_score_count [1-9]/);
     expect(text).toMatch(/docqa_model_info\{name="tiny-roberta-qa",version="[^"]+"\} 1/);
   });
 });

@@ -104,7 +104,7 @@ describe('report', () => {
       'F1 and exact match by question type',
       'F1 and exact match by article',
       'Answer score: correct vs wrong',
-      'No-answer probability: answerable vs unanswerable',
+      'No answer: answerable vs unanswerable',
       'Answer score vs accuracy',
       'Latency per question',
       'Outcome of every question',
@@ -115,5 +115,24 @@ describe('report', () => {
     expect(html).not.toContain('<script');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toMatch(/(?:src|href)="https?:/u);
+  });
+
+  it('open runs with confidence: a reliability diagram, the decision, and misses with document and context', () => {
+    const meta = { ...META, settings: { ...META.settings, minConfidence: 0.4, calibrated: true }, warnings: ['the set overlaps training data'] };
+    const outcomes = OUTCOMES.map((o, i) => ({
+      ...o,
+      confidence: 0.2 * (i + 1) - 0.05,
+      noAnswerChosen: 0.2 * (i + 1) - 0.05 < 0.4,
+      noAnswerProb: 1 - (0.2 * (i + 1) - 0.05),
+      answerText: o.bestSpan,
+      answerContext: `before ${o.bestSpan} after`,
+    }));
+    const html = renderReport(assembleResult(meta, outcomes));
+    expect(html).toContain('Reliability of confidence');
+    expect(html).toMatch(/Expected calibration error \d\.\d{3}/u);
+    expect(html).toContain('minimum confidence 0.4 (calibrated)');
+    expect(html).toContain('DOCQA_MIN_CONFIDENCE=');
+    expect(html).toContain('<b>the set overlaps training data</b>');
+    expect(html).toMatch(/<b>Normans<\/b><br><small>before <mark>[^<]+<\/mark> after<\/small>/u);
   });
 });

@@ -33,7 +33,7 @@ describe('docqa_eval_* gauges', () => {
     await saveRun(dir, assembleResult(topK1, OUTCOMES.slice(0, 1)), files);
 
     const text = await metrics.registry.metrics();
-    const labels = (version: string) => `model="m",version="${version}",dataset="d.json",sample="full",mode="open",top_k="3"`;
+    const labels = (version: string) => `model="m",version="${version}",file="model.onnx",dataset="d.json",sample="full",mode="open",top_k="3"`;
     // version 1: the newer run b (exact 40), not a (which withheld every answer: exact 40 = the 2 unanswerable of 5)
     expect(older.official.f1).not.toBe(newer.official.f1);
     expect(text).toContain(`docqa_eval_exact{${labels('1')},subset="all"} 40`);
@@ -47,5 +47,12 @@ describe('docqa_eval_* gauges', () => {
     expect(text).toContain(`docqa_eval_exact{${labels('2')},subset="all"} 50`);
     expect(text).toContain(`docqa_eval_exact{${labels('1').replace('top_k="3"', 'top_k="1"')},subset="all"} 100`);
     expect(text.match(/^docqa_eval_f1\{[^}]*subset="all"\}/gmu)).toHaveLength(3);
+    // the fp32 file of the same version is a series of its own too (it does not overwrite the int8 one)
+    const fp32 = { ...META, id: 'e', createdAt: '2026-11-05T00:00:00.000Z', model: { ...META.model, file: 'model.fp32.onnx' } };
+    await saveRun(dir, assembleResult(fp32, OUTCOMES.slice(0, 1)), files);
+    await new Promise((r) => setTimeout(r, 1100));
+    const after = await metrics.registry.metrics();
+    expect(after).toContain(`docqa_eval_exact{${labels('1')},subset="all"} 40`);
+    expect(after).toContain(`docqa_eval_exact{${labels('1').replace('model.onnx', 'model.fp32.onnx')},subset="all"} 100`);
   });
 });
