@@ -126,7 +126,7 @@ def main() -> int:
             "modelSafetensorsSha256": sha256(base.get_model_path() / "model.safetensors"),
         },
         "trainingData": {
-            "files": {f"shared/data/squad/{k}": v for k, v in prep["files"].items()},
+            "files": {f"data/squad/{k}": v for k, v in prep["files"].items()},
             "negatives": prep["negatives"],
             "preparation": prep["settings"],
             "counts": prep["stats"],
