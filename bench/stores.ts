@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { squadDir } from '../src/data/fetch.js';
 import { passageId, type DocumentRecord, type Passage } from '../src/documents/document.js';
 import { prng } from '../src/eval/stats.js';
-import { ElasticsearchStore } from '../src/store/elasticsearch.js';
+import { ElasticsearchStore } from '../src/store/elasticsearch/store.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { DocumentStore } from '../src/store/store.js';
 

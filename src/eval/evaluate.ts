@@ -14,7 +14,7 @@ import { DEFAULT_NO_ANSWER_THRESHOLD } from '../qa/pipeline.js';
 import { readJsonFile } from '../reader/model-folder.js';
 import type { Reader } from '../reader/types.js';
 import { openServices } from '../services.js';
-import type { ElasticsearchStore } from '../store/elasticsearch.js';
+import type { ElasticsearchStore } from '../store/elasticsearch/store.js';
 import { datasetInfo, goldSquadFile, parseDataset, selectQuestions } from './dataset.js';
 import { renderReport } from './report.js';
 import {

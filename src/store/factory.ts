@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { ElasticsearchStore } from './elasticsearch.js';
+import { ElasticsearchStore } from './elasticsearch/store.js';
 import { SqliteStore } from './sqlite.js';
 import type { DocumentStore } from './store.js';
 

@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElasticsearchStore } from '../../src/store/elasticsearch.js';
+import { ElasticsearchStore } from '../../src/store/elasticsearch/store.js';
 import { DIST_CLI, startServer, stopServer } from '../helpers/dist.js';
 import { ES_URL, elasticsearchAvailable, testIndexPrefix } from '../helpers/elasticsearch.js';
 import { CORPUS, TINY_BERT } from '../helpers/services.js';

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, UnavailableError } from '../../src/errors.js';
-import { ElasticsearchStore, type ElasticsearchStoreOptions } from '../../src/store/elasticsearch.js';
+import { ElasticsearchStore, type ElasticsearchStoreOptions } from '../../src/store/elasticsearch/store.js';
 import { documentKey, idKey } from '../../src/store/elasticsearch/mappings.js';
 import { toDocumentSource, toPassageSource } from '../../src/store/elasticsearch/records.js';
 import { ES_URL, elasticsearchAvailable, testIndexPrefix } from '../helpers/elasticsearch.js';

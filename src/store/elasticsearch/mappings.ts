@@ -8,7 +8,7 @@
  *        kind 'id':   _id = 'id:' + document id, a realtime lookup from id to name
  *
  * The documents index is the commit log: a document is visible exactly when the record under its name carries its
- * id (see ../elasticsearch.ts for why). Queries and writes go through the aliases, so an index can be rebuilt under a new
+ * id (see store.ts for why). Queries and writes go through the aliases, so an index can be rebuilt under a new
  * generation number and swapped in atomically.
  */
 import { createHash } from 'node:crypto';

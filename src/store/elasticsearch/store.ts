@@ -22,8 +22,8 @@
  * within the index's refresh interval (1 s by default), and at once everywhere else (search, get by id or name).
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { Config } from '../config.js';
-import type { DocumentRecord, Passage } from '../documents/document.js';
+import type { Config } from '../../config.js';
+import type { DocumentRecord, Passage } from '../../documents/document.js';
 import {
   BulkWriteError,
   DEFAULT_RETRY,
@@ -31,12 +31,12 @@ import {
   type BulkOperation,
   type BulkOptions,
   type RetryPolicy,
-} from './elasticsearch/bulk.js';
-import { createClient, errorType, toStoreError, type ConnectionOptions } from './elasticsearch/client.js';
-import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './elasticsearch/indices.js';
-import { documentKey, idKey, indexNames, type IndexNames } from './elasticsearch/mappings.js';
-import { searchQuery } from './elasticsearch/query.js';
-import { MAX_RESULT_WINDOW, checkTopK, checkWrite } from './validate.js';
+} from './bulk.js';
+import { createClient, errorType, toStoreError, type ConnectionOptions } from './client.js';
+import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './indices.js';
+import { documentKey, idKey, indexNames, type IndexNames } from './mappings.js';
+import { searchQuery } from './query.js';
+import { MAX_RESULT_WINDOW, checkTopK, checkWrite } from '../validate.js';
 import {
   toDocument,
   toDocumentSource,
@@ -44,11 +44,11 @@ import {
   toPassageSource,
   type DocumentSource,
   type PassageSource,
-} from './elasticsearch/records.js';
-import { queryTerms } from './query.js';
-import type { DocumentStore, ListOptions, SearchHit, SearchOptions, StoreCounts, WriteResult } from './store.js';
+} from './records.js';
+import { queryTerms } from '../query.js';
+import type { DocumentStore, ListOptions, SearchHit, SearchOptions, StoreCounts, WriteResult } from '../store.js';
 
-export { BulkWriteError } from './elasticsearch/bulk.js';
+export { BulkWriteError } from './bulk.js';
 
 export interface ElasticsearchStoreOptions extends Omit<ConnectionOptions, 'timeoutMs'> {
   /** Prefix of the aliases, indices and templates (`<index>-passages`, `<index>-documents`). Default 'docqa'. */
