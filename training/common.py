@@ -15,19 +15,32 @@ TRAINING = REPO / "training"
 OUT = Path(os.environ.get("TRAINING_OUT", TRAINING / "out"))
 
 
-def shared_data() -> Path:
+def data_dir() -> Path:
+    """The data folder: $SHARED_DATA_DIR when set, else the repository's data/ (`npx docqa data fetch squad` writes
+    data/squad/squad-v1.1-*.json). It holds squad/ and, for building tokenizers, tokenizers/. Resolved when used,
+    never at import, so scripts that need no data run without it."""
     env = os.environ.get("SHARED_DATA_DIR")
-    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data", Path("/work/shared/data")]:
-        if (cand / "squad").exists():
-            return cand
-    raise FileNotFoundError("shared data not found: set SHARED_DATA_DIR to the folder holding squad/ and tokenizers/")
+    return Path(env) if env else REPO / "data"
 
 
-SQUAD = shared_data() / "squad"
+def data_file(*parts: str) -> Path:
+    """A file under data_dir(), or FileNotFoundError saying how to provide it."""
+    path = data_dir().joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} not found: run `npx docqa data fetch squad` (writes data/squad/) or set SHARED_DATA_DIR to a "
+            f"folder holding {'/'.join(parts)}"
+        )
+    return path
+
+
+def squad_file(name: str) -> Path:
+    return data_file("squad", name)
+
+
 TRAIN_FILES = ["squad-v1.1-train-subset.json", "squad-v1.1-dev-a.json"]
 HELDOUT_FILE = "squad-v1.1-dev-b.json"  # never train or tune on it
 V2_SAMPLE_FILE = "squad-v2.0-dev-sample.json"
-VOCAB = shared_data() / "tokenizers" / "bert-base-uncased" / "vocab.txt"
 
 
 def sha256(path: Path) -> str:
@@ -57,12 +70,13 @@ def load_tokenizer(path: Path | None = None):
 
     if path is not None and (path / "tokenizer.json").exists():
         return BertTokenizerFast(tokenizer_file=str(path / "tokenizer.json"), do_lower_case=True, model_max_length=512)
-    return BertTokenizerFast(vocab_file=str(VOCAB), do_lower_case=True, model_max_length=512)
+    vocab = data_file("tokenizers", "bert-base-uncased", "vocab.txt")
+    return BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True, model_max_length=512)
 
 
 def read_squad(name: str) -> list[dict]:
     """Flatten a SQuAD file to examples in file order (article -> paragraph -> qa)."""
-    data = json.loads((SQUAD / name).read_text())["data"]
+    data = json.loads(squad_file(name).read_text())["data"]
     out = []
     for ai, art in enumerate(data):
         for pi, par in enumerate(art["paragraphs"]):

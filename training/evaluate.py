@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import SQUAD, load_tokenizer, read_squad
+from common import load_tokenizer, read_squad, squad_file
 from squad_eval import evaluate
 
 NAMES = ["input_ids", "attention_mask", "token_type_ids"]
@@ -143,7 +143,7 @@ def main() -> int:
     if a.limit:
         examples = examples[: a.limit]
     ids = {ex["id"] for ex in examples}
-    dataset = json.loads((SQUAD / a.file).read_text())["data"]
+    dataset = json.loads(squad_file(a.file).read_text())["data"]
     if a.limit:  # keep only the evaluated questions
         for art in dataset:
             for p in art["paragraphs"]:

@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Build two tiny, random-weight, deterministic extractive-QA models for docqa's tests.
 
-    training/.venv/bin/python training/make_tiny_models.py [--out test/fixtures/models]
+    training/.venv/bin/python training/make_tiny_models.py [--out test/fixtures/models] [--models roberta,bert,xlmr]
 
 Writes
     <out>/tiny-roberta-qa/  RobertaForQuestionAnswering + the real roberta-base BPE tokenizer
     <out>/tiny-bert-qa/     BertForQuestionAnswering + the bert-base-uncased WordPiece tokenizer
+    <out>/tiny-xlmr-qa/     XLMRobertaForQuestionAnswering + a SentencePiece Unigram tokenizer trained here (XLM-R
+                            layout: Precompiled nmt_nfkc normalizer, Metaspace, <s> q </s></s> c </s>)
 each with model.onnx, config.json, tokenizer.json, tokenizer_config.json, reference.json and manifest.json.
+The source tokenizers come from the data folder (tokenizers/roberta-base, tokenizers/bert-base-uncased/vocab.txt,
+and squad/squad-v1.1-train-subset.json as the SentencePiece training text): $SHARED_DATA_DIR, else data/.
 
 The weights are random (seeded), so the answers are meaningless; the models exist so that the TypeScript
 reader can be tested end to end (tokenizer -> ONNX -> logits -> spans) in milliseconds. The script checks
@@ -41,11 +45,12 @@ from transformers import (  # noqa: E402
     PreTrainedTokenizerFast,
     RobertaConfig,
     RobertaForQuestionAnswering,
+    XLMRobertaConfig,
+    XLMRobertaForQuestionAnswering,
+    XLMRobertaTokenizerFast,
 )
 
-from common import REPO, sha256, shared_data  # noqa: E402
-
-SHARED = shared_data()
+from common import REPO, data_file, sha256  # noqa: E402
 
 SEED = 1234
 VERSION = "1.0.0"
@@ -76,9 +81,22 @@ def seed_all(seed: int) -> None:
     torch.use_deterministic_algorithms(True)
 
 
-def build_model(kind: str):
+def build_model(kind: str, vocab_size: int):
     seed_all(SEED)
-    if kind == "roberta":
+    if kind == "xlmr":
+        cfg = XLMRobertaConfig(
+            vocab_size=vocab_size,
+            max_position_embeddings=514,
+            type_vocab_size=1,
+            pad_token_id=1,
+            bos_token_id=0,
+            eos_token_id=2,
+            layer_norm_eps=1e-5,
+            **TINY,
+        )
+        cfg._attn_implementation = "eager"
+        model = XLMRobertaForQuestionAnswering(cfg)
+    elif kind == "roberta":
         cfg = RobertaConfig(
             vocab_size=50265,
             max_position_embeddings=514,
@@ -103,9 +121,51 @@ def build_model(kind: str):
     return model
 
 
+# SentencePiece Unigram training of the tiny XLM-R tokenizer: deterministic (one thread, every sentence, no sampling)
+SPM_VOCAB = 8000
+SPM_TEXT = "squad-v1.1-train-subset.json"
+
+
+def train_sentencepiece(out: Path) -> tuple[Path, str]:
+    """A SentencePiece Unigram model (nmt_nfkc normalization, as XLM-R's) trained on the SQuAD paragraphs of SPM_TEXT."""
+    import sentencepiece as spm
+
+    src = data_file("squad", SPM_TEXT)
+    seen: set[str] = set()
+    lines = []
+    for art in json.loads(src.read_text())["data"]:
+        for par in art["paragraphs"]:
+            text = " ".join(par["context"].split())
+            if text not in seen:
+                seen.add(text)
+                lines.append(text)
+    corpus = out / "spm-corpus.txt"
+    corpus.write_text("\n".join(lines) + "\n")
+    spm.SentencePieceTrainer.train(
+        input=str(corpus), model_prefix=str(out / "spm"), model_type="unigram", vocab_size=SPM_VOCAB,
+        character_coverage=0.9995, normalization_rule_name="nmt_nfkc", num_threads=1, input_sentence_size=0,
+        shuffle_input_sentence=False, max_sentence_length=1 << 16, minloglevel=2,
+    )
+    corpus.unlink()
+    return out / "spm.model", (f"SentencePiece {spm.__version__} Unigram, vocab {SPM_VOCAB}, nmt_nfkc, trained on the "
+                               f"{len(lines)} paragraphs of squad/{SPM_TEXT} (sha256 {sha256(src)})")
+
+
 def build_tokenizer(kind: str, out: Path):
+    if kind == "xlmr":
+        tmp = out / "_tok"
+        tmp.mkdir()
+        spm_model, how = train_sentencepiece(tmp)
+        # transformers' own conversion of a SentencePiece model to tokenizer.json (XLMRobertaConverter)
+        tok = XLMRobertaTokenizerFast(vocab_file=str(spm_model), model_max_length=512)
+        tok.save_pretrained(str(tmp / "saved"))
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copyfile(tmp / "saved" / name, out / name)
+        shutil.rmtree(tmp)
+        tok = XLMRobertaTokenizerFast(tokenizer_file=str(out / "tokenizer.json"), model_max_length=512)
+        return tok, [how]
     if kind == "roberta":
-        src = SHARED / "tokenizers" / "roberta-base"
+        src = data_file("tokenizers", "roberta-base")
         shutil.copyfile(src / "tokenizer.json", out / "tokenizer.json")
         shutil.copyfile(src / "tokenizer_config.json", out / "tokenizer_config.json")
         tok = PreTrainedTokenizerFast(
@@ -113,8 +173,8 @@ def build_tokenizer(kind: str, out: Path):
             bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
             unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", model_max_length=512,
         )
-        return tok, ["tokenizers/roberta-base/tokenizer.json", "tokenizers/roberta-base/tokenizer_config.json"]
-    vocab = SHARED / "tokenizers" / "bert-base-uncased" / "vocab.txt"
+        return tok, ["data/tokenizers/roberta-base/tokenizer.json", "data/tokenizers/roberta-base/tokenizer_config.json"]
+    vocab = data_file("tokenizers", "bert-base-uncased", "vocab.txt")
     tok = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True, model_max_length=512)
     tmp = out / "_tok"
     tok.save_pretrained(str(tmp))
@@ -123,7 +183,7 @@ def build_tokenizer(kind: str, out: Path):
     shutil.rmtree(tmp)
     # Reload from the files we ship, so that what we test is what we ship.
     tok = BertTokenizerFast(tokenizer_file=str(out / "tokenizer.json"), do_lower_case=True, model_max_length=512)
-    return tok, ["tokenizers/bert-base-uncased/vocab.txt"]
+    return tok, ["data/tokenizers/bert-base-uncased/vocab.txt"]
 
 
 def export(model, input_names, path: Path) -> None:
@@ -208,14 +268,21 @@ def reference(model, tok, names) -> list:
     return out
 
 
+TOKENIZER_TYPES = {
+    "roberta": "byte-level BPE (roberta-base)",
+    "bert": "WordPiece, uncased",
+    "xlmr": "SentencePiece Unigram (XLM-R layout: Precompiled nmt_nfkc normalizer, Metaspace pre-tokenizer)",
+}
+
+
 def make(kind: str, root: Path) -> None:
     name = f"tiny-{kind}-qa"
     out = root / name
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    model = build_model(kind)
     tok, tok_src = build_tokenizer(kind, out)
+    model = build_model(kind, len(tok))
     names = ["input_ids", "attention_mask"] + (["token_type_ids"] if kind == "bert" else [])
     model.config.architectures = [type(model).__name__]
     cfg = model.config.to_dict()
@@ -242,9 +309,9 @@ def make(kind: str, root: Path) -> None:
                                                          "num_attention_heads", "intermediate_size")}
         | {"vocab_size": model.config.vocab_size, "max_position_embeddings": model.config.max_position_embeddings,
            "qa_head_init_std": QA_HEAD_STD},
-        "tokenizer": {"source": [f"shared/data/{s}" for s in tok_src],
-                      "type": "byte-level BPE (roberta-base)" if kind == "roberta" else "WordPiece, uncased",
-                      "pairFormat": "<s> q </s></s> c </s>" if kind == "roberta" else "[CLS] q [SEP] c [SEP]"},
+        "tokenizer": {"source": tok_src,
+                      "type": TOKENIZER_TYPES[kind],
+                      "pairFormat": "[CLS] q [SEP] c [SEP]" if kind == "bert" else "<s> q </s></s> c </s>"},
         "onnx": {"opset": 17, "inputs": {n: "int64 [batch, sequence]" for n in names},
                  "outputs": {"start_logits": "float32 [batch, sequence]", "end_logits": "float32 [batch, sequence]"}},
         "checks": checks,
@@ -258,9 +325,10 @@ def make(kind: str, root: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(REPO / "test" / "fixtures" / "models"))
+    ap.add_argument("--models", default="roberta,bert,xlmr", help="comma-separated: roberta, bert, xlmr")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    for kind in ("roberta", "bert"):
+    for kind in a.models.split(","):
         make(kind, Path(a.out))
     return 0
 

@@ -24,7 +24,7 @@ import sys
 
 import torch
 
-from common import OUT, SQUAD, TRAIN_FILES, load_tokenizer, read_squad, sha256
+from common import OUT, TRAIN_FILES, load_tokenizer, read_squad, sha256, squad_file
 
 
 def window_features(tok, question: str, context: str, answer: dict | None, max_len: int, stride: int,
@@ -75,7 +75,7 @@ def main() -> int:
              "negatives_skipped_answer_in_other_paragraph": 0, "answers_not_in_any_window": 0}
     files = {}
     for name in TRAIN_FILES:
-        files[name] = sha256(SQUAD / name)
+        files[name] = sha256(squad_file(name))
         exs = read_squad(name)
         by_article: dict[int, list[str]] = {}
         for ex in exs:

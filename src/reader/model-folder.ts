@@ -9,7 +9,6 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, UnavailableError, errorMessage } from '../errors.js';
-import { subwordModel } from './subword-model.js';
 import { createPassageTokenizer, type PassageTokenizer } from './tokenizer.js';
 import type { ModelInfo } from './types.js';
 
@@ -68,7 +67,7 @@ export async function loadTokenizer(dir: string): Promise<PassageTokenizer> {
     throw new ConfigError(`model folder ${dir}: tokenizer.json has no "model" section`);
   }
   try {
-    return createPassageTokenizer(tokenizerJson, tokenizerConfig, subwordModel(tokenizerJson, tokenizerConfig));
+    return await createPassageTokenizer(tokenizerJson, tokenizerConfig);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`model folder ${dir}: ${err.message}`);
     throw err;

@@ -8,7 +8,7 @@ import { passageAnswers, type WindowSpans } from './answers.js';
 import { chunks } from './batch.js';
 import { bestSpans, windowProbabilities } from './decode.js';
 import type { WindowLogits, WindowRunner } from './session.js';
-import type { PassageTokenizer, TokenizedText } from './tokenizer.js';
+import type { PassageTokenizer } from './tokenizer.js';
 import {
   DEFAULT_READ_OPTIONS,
   type AnswerSpan,
@@ -70,9 +70,9 @@ export function createReader(parts: ReaderParts): Reader {
 
     // preprocess
     let t = performance.now();
-    const questionIds = truncateQuestion(tokenizer.encode(question).ids, o.maxQuestionLength);
+    const [questionTokens, ...contexts] = await tokenizer.encodeAll([question, ...passages.map((p) => p.text)]);
+    const questionIds = truncateQuestion(questionTokens!.ids, o.maxQuestionLength);
     checkedContextRoom(questionIds.length, tokenizer.template, o.maxSeqLength);
-    const contexts: TokenizedText[] = passages.map((p) => tokenizer.encode(p.text));
     // a passage without a visible character (empty or whitespace only) cannot hold an answer: it gets no window
     const windowsByPassage: Window[][] = contexts.map((c, i) =>
       passages[i]!.text.trim().length > 0

@@ -1,19 +1,20 @@
 /**
- * The reader's tokenizer: token ids AND exact character offsets of every token, which transformers.js does not
- * return. It runs Hugging Face tokenizers' pipeline itself — added-token split, normalizer, pre-tokenizer,
- * subword model, post-processor — keeping alignments to the original text at every step; the subword model
- * (WordPiece or BPE: vocabulary, merges, greedy/merge algorithm) is transformers.js's own, loaded offline from
- * the model folder's tokenizer.json.
+ * The reader's tokenizer: a thin adapter on Hugging Face's own tokenizers library (the npm package `tokenizers`,
+ * the Rust implementation that transformers' fast tokenizers run), loaded offline from the model folder's
+ * tokenizer.json. Every model type, normalizer, pre-tokenizer and post-processor the library reads is supported:
+ * WordPiece (BERT), byte-level BPE (RoBERTa), Unigram/SentencePiece (XLM-RoBERTa, ALBERT, DeBERTa-v3)...
  *
- * Offsets are UTF-16 code-unit indexes into the encoded string (JavaScript string indexes), so
+ * The adapter encodes texts without special tokens and without truncation; the reader cuts the windows itself
+ * (windows.ts) around the special-token template, which is read once by encoding a sample pair. Offsets are turned
+ * from the library's code-point indexes into UTF-16 code-unit indexes (JavaScript string indexes), so
  * `text.slice(start, end)` is always the token's source text.
  */
-import { ConfigError } from '../errors.js';
-import { BYTE_TO_CHAR, SPACE_CHAR, utf8WithOwners } from './byte-level.js';
-import { alignedText, createNormalizer, type AlignedText, type Normalizer } from './normalize.js';
-import { createPreTokenizer, type PreTokenizer, type Word } from './pretokenize.js';
-import { offsetTrimming, pairTemplate, type OffsetTrimming, type PairTemplate } from './template.js';
-import { codePoints, isWhitespace } from './unicode.js';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Tokenizer, type Encoding } from 'tokenizers';
+import { ConfigError, errorMessage } from '../errors.js';
+import type { PairTemplate, SpecialToken } from './windows.js';
 
 /** A tokenized text: parallel arrays, one entry per token. */
 export interface TokenizedText {
@@ -21,33 +22,17 @@ export interface TokenizedText {
   /** Token source range [start, end) in the text, UTF-16 code units. */
   starts: number[];
   ends: number[];
-  /** Index of the pre-token ("word") each token comes from; a word's tokens are adjacent. */
+  /** Index of the word (pre-token) each token comes from; a word's tokens are adjacent. Never shared across a gap. */
   words: number[];
-}
-
-/** The subword model: splits one pre-token into vocabulary tokens (transformers.js's WordPiece or BPE). */
-export interface SubwordModel {
-  kind: 'WordPiece' | 'BPE';
-  tokenize(word: string): string[];
-  idOf(token: string): number | undefined;
-  unkToken?: string;
-  /** WordPiece `##` / BPE continuing_subword_prefix. */
-  continuingPrefix?: string;
-  /** BPE end_of_word_suffix. */
-  endOfWordSuffix?: string;
-}
-
-export interface AddedToken {
-  id: number;
-  content: string;
-  lstrip: boolean;
-  rstrip: boolean;
-  singleWord: boolean;
 }
 
 /** What the reader needs from a tokenizer. */
 export interface PassageTokenizer {
-  encode(text: string): TokenizedText;
+  /** One text, without special tokens. */
+  encode(text: string): Promise<TokenizedText>;
+  /** Several texts in one call (the library encodes them in parallel); same results as `encode` one by one. */
+  encodeAll(texts: readonly string[]): Promise<TokenizedText[]>;
+  /** The special tokens of a question/context pair (`[CLS] q [SEP] c [SEP]`, `<s> q </s></s> c </s>`...). */
   readonly template: PairTemplate;
   /** HF pipeline: positions holding this id stay candidates (the no-answer position). */
   readonly clsTokenId: number | undefined;
@@ -66,199 +51,142 @@ function tokenContent(value: unknown): string | undefined {
   return undefined;
 }
 
-const isWordChar = (ch: string | undefined) => ch !== undefined && /^[\p{L}\p{N}_]$/u.test(ch);
-
-interface Section {
-  start: number;
-  end: number;
-  added?: AddedToken;
-}
-
-/** Split the text around added tokens written in it (Hugging Face: leftmost-longest match, lstrip/rstrip). */
-export function splitAddedTokens(text: string, added: readonly AddedToken[]): Section[] {
-  if (added.length === 0 || text.length === 0) return text.length > 0 ? [{ start: 0, end: text.length }] : [];
-  const byFirst = new Map<string, AddedToken[]>();
-  for (const t of added) {
-    if (t.content.length === 0) continue;
-    const list = byFirst.get(t.content[0]!) ?? [];
-    list.push(t);
-    byFirst.set(t.content[0]!, list);
-  }
-  for (const list of byFirst.values()) list.sort((a, b) => b.content.length - a.content.length);
-  const out: Section[] = [];
-  let cursor = 0;
+/**
+ * Code-point index -> UTF-16 index of a string, or undefined when the two are the same (no astral character).
+ * A lone surrogate is one code point here, as in the library, which receives it as U+FFFD.
+ */
+export function utf16Offsets(text: string): Int32Array | undefined {
+  if (!/[\ud800-\udfff]/.test(text)) return undefined;
+  const map: number[] = [];
   let i = 0;
-  while (i < text.length) {
-    const candidates = byFirst.get(text[i]!);
-    const match = candidates?.find((t) => {
-      if (!text.startsWith(t.content, i)) return false;
-      if (!t.singleWord) return true;
-      return !isWordChar(text[i - 1]) && !isWordChar(text[i + t.content.length]);
-    });
-    if (!match) {
-      i++;
-      continue;
-    }
-    // lstrip/rstrip: the whitespace beside the token belongs to no token; the token's offsets are its content
-    let before = i;
-    let after = i + match.content.length;
-    if (match.lstrip) while (before > cursor && isWhitespace(text.charCodeAt(before - 1))) before--;
-    if (match.rstrip) while (after < text.length && isWhitespace(text.charCodeAt(after))) after++;
-    if (before > cursor) out.push({ start: cursor, end: before });
-    out.push({ start: i, end: i + match.content.length, added: match });
-    cursor = after;
-    i = after;
+  for (const ch of text) {
+    map.push(i);
+    i += ch.length;
   }
-  if (cursor < text.length) out.push({ start: cursor, end: text.length });
-  return out;
+  map.push(i);
+  return Int32Array.from(map);
 }
 
-/** Assemble a tokenizer from tokenizer.json's sections and a subword model. Pure: no I/O. */
-export function createPassageTokenizer(
-  tokenizerJson: Json,
-  tokenizerConfig: Json,
-  model: SubwordModel,
-): PassageTokenizer {
-  const normalizer: Normalizer = createNormalizer(tokenizerJson.normalizer);
-  const preTokenizer: PreTokenizer = createPreTokenizer(tokenizerJson.pre_tokenizer);
-  const template = pairTemplate(tokenizerJson.post_processor);
-  const trimming: OffsetTrimming = preTokenizer.byteLevel
-    ? offsetTrimming(tokenizerJson.post_processor)
-    : { trimOffsets: false, addPrefixSpace: false };
-  if (tokenizerConfig.padding_side === 'left') {
-    throw new ConfigError('tokenizer_config.json: padding_side "left" (context first) is not supported by the reader');
+function tokenized(text: string, encoding: Encoding): TokenizedText {
+  const map = utf16Offsets(text);
+  const offsets = encoding.getOffsets();
+  const wordIds = encoding.getWordIds();
+  const starts = new Array<number>(offsets.length);
+  const ends = new Array<number>(offsets.length);
+  const words = new Array<number>(offsets.length);
+  for (let i = 0; i < offsets.length; i++) {
+    const [s, e] = offsets[i]!;
+    starts[i] = map ? map[s!]! : s!;
+    ends[i] = map ? map[e!]! : e!;
+    // a token of no word (none expected without special tokens) is a word of its own
+    const w = wordIds[i];
+    words[i] = w === null || w === undefined ? -1 - i : w;
   }
-  const added: AddedToken[] = ((tokenizerJson.added_tokens as Json[] | undefined) ?? [])
-    .filter((t) => t.normalized !== true && typeof t.content === 'string' && typeof t.id === 'number')
-    .map((t) => ({
-      id: t.id as number,
-      content: t.content as string,
-      lstrip: t.lstrip === true,
-      rstrip: t.rstrip === true,
-      singleWord: t.single_word === true,
-    }));
-  const idOfAdded = new Map(added.map((t) => [t.content, t.id]));
-  const idOf = (token: string | undefined) =>
-    token === undefined ? undefined : (idOfAdded.get(token) ?? model.idOf(token));
+  return { ids: encoding.getIds(), starts, ends, words };
+}
 
-  const clsToken = tokenContent(tokenizerConfig.cls_token);
-  const padToken = tokenContent(tokenizerConfig.pad_token);
-  const maxLength = tokenizerConfig.model_max_length;
-
-  const unkId = idOf(model.unkToken);
-
-  function subwords(word: Word, out: TokenizedText, wordIndex: number, tokenStrings: string[]): void {
-    let units: number[]; // for each unit of the model's alphabet, the index of its code point in the word
-    let text: string;
-    if (preTokenizer.byteLevel) {
-      const { bytes, owner } = utf8WithOwners(word.cps);
-      units = owner;
-      text = bytes.map((b) => BYTE_TO_CHAR[b]!).join('');
+/** The pair template, read from the library's own encoding of a sample question/context pair. */
+export async function pairTemplateOf(tokenizer: Tokenizer): Promise<PairTemplate> {
+  const pair = await tokenizer.encode('question', 'context', { addSpecialTokens: true });
+  const ids = pair.getIds();
+  const typeIds = pair.getTypeIds();
+  const sequences = pair.getSequenceIds();
+  const parts: SpecialToken[][] = [[], [], []];
+  let part = 0;
+  let questionTypeId = 0;
+  let contextTypeId = 1;
+  sequences.forEach((sequence, p) => {
+    if (sequence === null || sequence === undefined) {
+      parts[part]!.push({ id: ids[p]!, typeId: typeIds[p]! });
+    } else if (sequence === 0 && part <= 1) {
+      part = 1;
+      questionTypeId = typeIds[p]!;
+    } else if (sequence === 1 && part >= 1) {
+      part = 2;
+      contextTypeId = typeIds[p]!;
     } else {
-      units = word.cps.map((_, i) => i);
-      text = String.fromCodePoint(...word.cps);
+      throw new ConfigError('tokenizer.json: the pair template must put the question (A) before the context (B)');
     }
-    const unitText = preTokenizer.byteLevel ? [...text] : word.cps.map((cp) => String.fromCodePoint(cp));
-    const tokens = model.tokenize(text);
-    let pos = 0;
-    tokens.forEach((token, k) => {
-      let length: number;
-      if (token === model.unkToken && model.kind === 'WordPiece') {
-        length = units.length - pos; // WordPiece: an unknown word is one [UNK] for the whole word
-      } else if (token === model.unkToken) {
-        length = 1;
-      } else {
-        let piece = token;
-        if (k > 0 && model.continuingPrefix && piece.startsWith(model.continuingPrefix)) {
-          piece = piece.slice(model.continuingPrefix.length);
-        }
-        if (model.endOfWordSuffix && k === tokens.length - 1 && piece.endsWith(model.endOfWordSuffix)) {
-          piece = piece.slice(0, piece.length - model.endOfWordSuffix.length);
-        }
-        const pieceUnits = [...piece];
-        length = pieceUnits.length;
-        for (let j = 0; j < length; j++) {
-          if (unitText[pos + j] !== pieceUnits[j]) {
-            throw new Error(`tokenizer: token "${token}" does not match the text of its word (reader bug)`);
-          }
-        }
-      }
-      if (length <= 0 || pos + length > units.length) {
-        throw new Error(`tokenizer: cannot align token "${token}" (reader bug)`);
-      }
-      const first = units[pos]!;
-      const last = units[pos + length - 1]!;
-      out.ids.push(idOf(token) ?? unkId ?? 0);
-      out.starts.push(word.starts[first]!);
-      out.ends.push(word.ends[last]!);
-      out.words.push(wordIndex);
-      tokenStrings.push(token);
-      pos += length;
-    });
-    if (pos !== units.length) throw new Error('tokenizer: tokens do not cover their word (reader bug)');
-  }
-
-  /** tokenizers' ByteLevel process_offsets: drop the spaces (Ġ) a token starts or ends with from its offsets. */
-  function trimOffsets(out: TokenizedText, tokenStrings: string[]): void {
-    const isSpace = (ch: string) => ch === SPACE_CHAR || isWhitespace(ch.codePointAt(0)!);
-    tokenStrings.forEach((token, i) => {
-      const chars = [...token];
-      let leading = 0;
-      while (leading < chars.length && isSpace(chars[leading]!)) leading++;
-      let trailing = 0;
-      while (trailing < chars.length && isSpace(chars[chars.length - 1 - trailing]!)) trailing++;
-      if (leading === 0 && trailing === 0) return;
-      let start = out.starts[i]!;
-      let end = out.ends[i]!;
-      if (leading > 0) {
-        const isFirst = i === 0 || start === 0;
-        if (!(isFirst && trimming.addPrefixSpace && leading === 1)) start = Math.min(start + leading, end);
-      }
-      if (trailing > 0 && end >= trailing) end = Math.max(end - trailing, start);
-      out.starts[i] = start;
-      out.ends[i] = end;
-    });
-  }
-
-  function encode(text: string): TokenizedText {
-    const out: TokenizedText = { ids: [], starts: [], ends: [], words: [] };
-    const tokenStrings: string[] = [];
-    let wordIndex = 0;
-    for (const section of splitAddedTokens(text, added)) {
-      if (section.added) {
-        out.ids.push(section.added.id);
-        out.starts.push(section.start);
-        out.ends.push(section.end);
-        out.words.push(wordIndex++);
-        tokenStrings.push(section.added.content);
-        continue;
-      }
-      const raw = alignedText(text.slice(section.start, section.end));
-      const shifted: AlignedText = {
-        cps: raw.cps,
-        starts: raw.starts.map((s) => s + section.start),
-        ends: raw.ends.map((e) => e + section.start),
-      };
-      for (const word of preTokenizer.split([normalizer(shifted)])) {
-        subwords(word, out, wordIndex++, tokenStrings);
-      }
-    }
-    if (trimming.trimOffsets) trimOffsets(out, tokenStrings);
-    return out;
-  }
-
+  });
+  if (part !== 2) throw new ConfigError('tokenizer.json: the pair encoding lacks the question or the context');
   return {
-    encode,
-    template,
-    // tokenizer_config's cls_token; without one, the template's first special token (CLS for BERT and RoBERTa)
-    clsTokenId: idOf(clsToken) ?? template.beforeQuestion[0]?.id,
-    padTokenId: idOf(padToken) ?? 0,
-    modelMaxLength: typeof maxLength === 'number' && maxLength > 0 && maxLength < 1e6 ? maxLength : undefined,
+    beforeQuestion: parts[0]!,
+    betweenQuestionAndContext: parts[1]!,
+    afterContext: parts[2]!,
+    questionTypeId,
+    contextTypeId,
   };
 }
 
-/** Code point index -> UTF-16 index of a string (for comparing with Python offsets, which count code points). */
-export function utf16Index(text: string): number[] {
-  const { starts } = codePoints(text);
-  return [...starts, text.length];
+const TOKENIZERS_MODULE = createRequire(import.meta.url).resolve('tokenizers');
+const loadable = new Set<string>();
+
+/**
+ * The library aborts the whole process (a Rust panic, not an exception) on some malformed sections of a
+ * tokenizer.json, e.g. a known normalizer type with a missing field. So a file is loaded once in a child process
+ * first: an abort there becomes a ConfigError here. Ordinary errors are left to the real load. Files already
+ * checked by this process (same content) are not checked again.
+ */
+async function checkInChildProcess(text: string): Promise<void> {
+  const key = createHash('sha256').update(text).digest('hex');
+  if (loadable.has(key)) return;
+  const script =
+    `try { require(${JSON.stringify(TOKENIZERS_MODULE)}).Tokenizer.fromString(require('node:fs').readFileSync(0, 'utf8')) } ` +
+    'catch { process.exitCode = 0 }';
+  const outcome = await new Promise<{ code: number | null; stderr: string } | undefined>((resolve) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', () => resolve(undefined)); // no child process here: the real load is all we have
+    child.on('close', (code) => resolve({ code, stderr }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(text);
+  });
+  if (outcome && outcome.code !== 0) {
+    const lines = outcome.stderr.split('\n');
+    const at = lines.findIndex((l) => l.includes('panicked at'));
+    const reason = (at >= 0 ? lines[at + 1] : lines.find((l) => l.trim())) ?? `exit code ${outcome.code}`;
+    throw new ConfigError(`tokenizer.json cannot be read by Hugging Face tokenizers: ${reason.trim()}`);
+  }
+  loadable.add(key);
+}
+
+/** A PassageTokenizer from tokenizer.json's content and tokenizer_config.json. */
+export async function createPassageTokenizer(tokenizerJson: Json, tokenizerConfig: Json): Promise<PassageTokenizer> {
+  if (tokenizerConfig.padding_side === 'left') {
+    throw new ConfigError('tokenizer_config.json: padding_side "left" (context first) is not supported by the reader');
+  }
+  const text = JSON.stringify(tokenizerJson);
+  await checkInChildProcess(text);
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = Tokenizer.fromString(text);
+  } catch (err) {
+    throw new ConfigError(`tokenizer.json cannot be read by Hugging Face tokenizers: ${errorMessage(err)}`);
+  }
+  // the reader windows the context itself: truncation or padding preset in the file would cut or pad every text
+  tokenizer.disableTruncation();
+  tokenizer.disablePadding();
+  const template = await pairTemplateOf(tokenizer);
+
+  const idOf = (token: string | undefined) => (token === undefined ? undefined : (tokenizer.tokenToId(token) ?? undefined));
+  const padFromFile = (tokenizerJson.padding as Json | null | undefined)?.pad_id;
+  const maxLength = tokenizerConfig.model_max_length;
+  const options = { addSpecialTokens: false };
+
+  return {
+    async encode(text) {
+      return tokenized(text, await tokenizer.encode(text, null, options));
+    },
+    async encodeAll(texts) {
+      if (texts.length === 0) return [];
+      const encodings = await tokenizer.encodeBatch([...texts], options);
+      return encodings.map((e, i) => tokenized(texts[i]!, e));
+    },
+    template,
+    // tokenizer_config's cls_token; without one, the template's first special token (CLS for BERT and RoBERTa)
+    clsTokenId: idOf(tokenContent(tokenizerConfig.cls_token)) ?? template.beforeQuestion[0]?.id,
+    padTokenId: idOf(tokenContent(tokenizerConfig.pad_token)) ?? (typeof padFromFile === 'number' ? padFromFile : 0),
+    modelMaxLength: typeof maxLength === 'number' && maxLength > 0 && maxLength < 1e6 ? maxLength : undefined,
+  };
 }

@@ -5,7 +5,24 @@
  * `docStride` context tokens. Pure: token ids in, windows out.
  */
 import { BadInputError } from '../errors.js';
-import { specialTokenCount, type PairTemplate } from './template.js';
+
+export interface SpecialToken {
+  id: number;
+  typeId: number;
+}
+
+/** The special tokens of a question/context pair, as the tokenizer's post-processor places them. */
+export interface PairTemplate {
+  beforeQuestion: SpecialToken[];
+  betweenQuestionAndContext: SpecialToken[];
+  afterContext: SpecialToken[];
+  questionTypeId: number;
+  contextTypeId: number;
+}
+
+export function specialTokenCount(t: PairTemplate): number {
+  return t.beforeQuestion.length + t.betweenQuestionAndContext.length + t.afterContext.length;
+}
 
 export interface WindowOptions {
   maxSeqLength: number;

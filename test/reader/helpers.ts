@@ -6,6 +6,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const TINY_BERT = path.join(FIXTURES, 'models', 'tiny-bert-qa');
 export const TINY_ROBERTA = path.join(FIXTURES, 'models', 'tiny-roberta-qa');
+export const TINY_XLMR = path.join(FIXTURES, 'models', 'tiny-xlmr-qa');
 
 export function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;

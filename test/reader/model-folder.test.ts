@@ -109,18 +109,41 @@ describe('model folder', () => {
         (d) => {
           const file = path.join(d, 'tokenizer.json');
           const json = JSON.parse(readFileSync(file, 'utf8'));
-          writeFileSync(file, JSON.stringify({ ...json, model: { type: 'Unigram', vocab: [] } }));
+          writeFileSync(file, JSON.stringify({ ...json, model: { type: 'NoSuchModel', vocab: [] } }));
         },
-        /tokenizer\.json: model type "Unigram" is not supported/,
+        /model folder .*: tokenizer\.json cannot be read by Hugging Face tokenizers/,
       ],
       [
         'normalizer',
         (d) => {
           const file = path.join(d, 'tokenizer.json');
           const json = JSON.parse(readFileSync(file, 'utf8'));
+          // the library aborts the process on this one (a Rust panic): the reader checks in a child process first
           writeFileSync(file, JSON.stringify({ ...json, normalizer: { type: 'Precompiled' } }));
         },
-        /normalizer "Precompiled" is not supported/,
+        /tokenizer\.json cannot be read by Hugging Face tokenizers: Precompiled: .*precompiled_charsmap/,
+      ],
+      [
+        'context-first template',
+        (d) => {
+          const file = path.join(d, 'tokenizer.json');
+          const json = JSON.parse(readFileSync(file, 'utf8'));
+          const pair = json.post_processor.pair as { Sequence?: { id: string } }[];
+          const a = pair.findIndex((p) => p.Sequence?.id === 'A');
+          const b = pair.findIndex((p) => p.Sequence?.id === 'B');
+          [pair[a], pair[b]] = [pair[b]!, pair[a]!];
+          writeFileSync(file, JSON.stringify(json));
+        },
+        /the pair template must put the question \(A\) before the context \(B\)/,
+      ],
+      [
+        'padding side',
+        (d) => {
+          const file = path.join(d, 'tokenizer_config.json');
+          const json = JSON.parse(readFileSync(file, 'utf8'));
+          writeFileSync(file, JSON.stringify({ ...json, padding_side: 'left' }));
+        },
+        /padding_side "left" \(context first\) is not supported/,
       ],
     ];
     for (const [, edit, message] of cases) {

@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BadInputError } from '../../src/errors.js';
-import { pairTemplate, specialTokenCount } from '../../src/reader/template.js';
-import { answerPositions, buildWindows, contextSlices, truncateQuestion } from '../../src/reader/windows.js';
+import { answerPositions, buildWindows, contextSlices, specialTokenCount, truncateQuestion, type PairTemplate } from '../../src/reader/windows.js';
 
-const bert = pairTemplate({
-  type: 'TemplateProcessing',
-  single: [],
-  pair: [
-    { SpecialToken: { id: '[CLS]', type_id: 0 } },
-    { Sequence: { id: 'A', type_id: 0 } },
-    { SpecialToken: { id: '[SEP]', type_id: 0 } },
-    { Sequence: { id: 'B', type_id: 1 } },
-    { SpecialToken: { id: '[SEP]', type_id: 1 } },
-  ],
-  special_tokens: { '[CLS]': { id: '[CLS]', ids: [101] }, '[SEP]': { id: '[SEP]', ids: [102] } },
-});
-const roberta = pairTemplate({ type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0] });
+// the templates the tokenizers library gives for bert-base-uncased and roberta-base (test/reader/tokenizer.test.ts)
+const bert: PairTemplate = {
+  beforeQuestion: [{ id: 101, typeId: 0 }],
+  betweenQuestionAndContext: [{ id: 102, typeId: 0 }],
+  afterContext: [{ id: 102, typeId: 1 }],
+  questionTypeId: 0,
+  contextTypeId: 1,
+};
+const roberta: PairTemplate = {
+  beforeQuestion: [{ id: 0, typeId: 0 }],
+  betweenQuestionAndContext: [{ id: 2, typeId: 0 }, { id: 2, typeId: 0 }],
+  afterContext: [{ id: 2, typeId: 0 }],
+  questionTypeId: 0,
+  contextTypeId: 0,
+};
 
 describe('pair templates', () => {
   it('BERT: [CLS] q [SEP] c [SEP], token types 0 then 1', () => {
