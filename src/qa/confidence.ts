@@ -32,6 +32,9 @@ export const FEATURE_NAMES = [
   'questionWordsLog', // log of the question's words
   'answerWordsLog', // log of the answer's words
   'minNullLog', // log of the smallest no-answer probability over the passages read (the reader's own decision)
+  'passageCoverage', // share of the question's content words that occur in the candidate's passage
+  'bestCoverage', // the largest such share over the passages read
+  'missingWordsLog', // log(1 + content words of the question that occur in none of the passages read)
 ] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
@@ -71,6 +74,27 @@ export interface CandidateInput {
 const WORD = /[\p{L}\p{N}]+/gu;
 export function wordCount(s: string): number {
   return s.match(WORD)?.length ?? 0;
+}
+
+/** Function words that say nothing about whether a passage is about the question. */
+const STOPWORDS = new Set(
+  ('a an the of in on at to for from by with and or but not no is are was were be been being do does did has have had ' +
+    'what which who whom whose when where why how that this these those it its as than then there their they them he ' +
+    'she his her him we our you your i me my can could would should will shall may might must into about after before ' +
+    'during over under between through up down out off also only other such any all some many much more most one two ' +
+    'first name named called kind type year years time')
+    .split(' '),
+);
+
+/** The question's content words (lower case, no function words), each once. */
+export function contentWords(s: string): string[] {
+  return [...new Set((s.toLowerCase().match(WORD) ?? []).filter((w) => !STOPWORDS.has(w)))];
+}
+
+function coverage(words: readonly string[], text: string): number {
+  if (words.length === 0) return 1;
+  const present = new Set(text.toLowerCase().match(WORD) ?? []);
+  return words.filter((w) => present.has(w)).length / words.length;
 }
 
 /** SQuAD's answer normalisation (lower case, no punctuation, no articles, single spaces): "same answer" test. */
@@ -118,6 +142,11 @@ export function candidateFeatures(
     shareByText.set(key, (shareByText.get(key) ?? 0) + shares[i]!);
   });
   const questionWords = Math.max(1, wordCount(question));
+  const content = contentWords(question);
+  const passageCoverage = new Map(hits.map((h) => [h.passage.id, coverage(content, h.passage.text)]));
+  const bestCoverage = hits.reduce((m, h) => Math.max(m, passageCoverage.get(h.passage.id)!), 0);
+  const allText = new Set(hits.flatMap((h) => h.passage.text.toLowerCase().match(WORD) ?? []));
+  const missing = content.filter((w) => !allText.has(w)).length;
   return ranked.map((c, i) => {
     const { span } = c;
     const bm25 = passageBm25.get(span.passageId) ?? 0;
@@ -139,6 +168,9 @@ export function candidateFeatures(
       questionWordsLog: Math.log(questionWords),
       answerWordsLog: Math.log(Math.max(1, wordCount(span.text))),
       minNullLog: Math.log(Math.max(minNullScore, 1e-12)),
+      passageCoverage: passageCoverage.get(span.passageId) ?? 0,
+      bestCoverage,
+      missingWordsLog: Math.log1p(missing),
     };
     return FEATURE_NAMES.map((f) => values[f]);
   });
