@@ -247,6 +247,12 @@ export class SqliteStore implements DocumentStore {
     }
   }
 
+  async drop(): Promise<void> {
+    await this.close();
+    if (this.file === ':memory:') return;
+    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) fs.rmSync(f, { force: true });
+  }
+
   async close(): Promise<void> {
     this.db?.close();
     this.db = null;

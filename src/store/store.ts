@@ -66,5 +66,10 @@ export interface DocumentStore {
   counts(): Promise<StoreCounts>;
   /** Cheap reachability check for /readyz; never throws. */
   ping(): Promise<boolean>;
+  /**
+   * Deletes everything the store holds (SQLite: its database file; Elasticsearch: its indices, aliases and
+   * templates): for temporary stores (an eval run's index) and tests. The data is gone; init() makes it empty again.
+   */
+  drop(): Promise<void>;
   close(): Promise<void>;
 }

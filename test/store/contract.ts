@@ -222,6 +222,18 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.getPassages(volcano.doc.id)).toEqual(volcano.passages);
     });
 
+    it('drop deletes everything; after init the store is empty and usable again', async () => {
+      await writeAll();
+      await store.drop();
+      await store.init();
+      expect(await store.counts()).toEqual({ documents: 0, passages: 0 });
+      expect(await store.search('Etna', { topK: 5 })).toEqual([]);
+      expect(await store.getDocument(volcano.doc.id)).toBeNull();
+      expect(await store.listDocuments()).toEqual([]);
+      expect((await store.writeDocument(volcano.doc, volcano.passages)).status).toBe('created');
+      expect(await store.getPassages(volcano.doc.id)).toEqual(volcano.passages);
+    });
+
     it('rejects a topK out of range', async () => {
       await writeAll();
       for (const topK of [0, -1, 1.5, 10_001]) {

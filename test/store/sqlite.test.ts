@@ -65,6 +65,18 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('drop removes the database file and its WAL from disk', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.inDataDir(dir);
+    await store.init();
+    const d = makeDoc('a.txt', ['Photosynthesis turns light into chemical energy.']);
+    await store.writeDocument(d.doc, d.passages);
+    expect(fs.readdirSync(dir)).toContain('docqa.sqlite');
+    await store.drop();
+    expect(fs.readdirSync(dir)).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('reports an unusable path as unavailable, naming it', async () => {
     const dir = tempDir();
     const blocker = path.join(dir, 'a-file');

@@ -390,9 +390,10 @@ export class ElasticsearchStore implements DocumentStore {
     }
   }
 
-  /** Deletes this store's indices and templates. For tests and resets; the data is gone. */
+  /** Deletes this store's indices, aliases and templates; the next operation (or init) sets them up again, empty. */
   async drop(): Promise<void> {
     this.ready = null;
+    this.documentsDirty = false;
     await dropIndices(this.client, this.prefix, this.url);
   }
 
