@@ -7,6 +7,16 @@ import { ConfigError } from './errors.js';
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'minilm-l6-squad');
 
+/** "No answer" below this confidence, for a model without a calibrator and no DOCQA_MIN_CONFIDENCE. */
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
+/** Reader-mode evaluation's no-answer threshold when neither DOCQA_NO_ANSWER_THRESHOLD nor the model manifest gives one. */
+export const DEFAULT_NO_ANSWER_THRESHOLD = 0.5;
+/** The longest question (characters) docqa accepts, from the API, the CLI or an eval set. */
+export const MAX_QUESTION_CHARS = 2000;
+/** The most answers returned / passages read per question: the bounds of the settings and of a request's topK / retrieverTopK. */
+export const MAX_ANSWER_TOP_K = 100;
+export const MAX_RETRIEVER_TOP_K = 1000;
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const list = z
@@ -38,8 +48,8 @@ const schema = z.object({
   esAnalyzer: z.string().min(1).default('standard'),
 
   // Retrieval and reading
-  retrieverTopK: int(1, 1000).default(10),
-  answerTopK: int(1, 100).default(3),
+  retrieverTopK: int(1, MAX_RETRIEVER_TOP_K).default(10),
+  answerTopK: int(1, MAX_ANSWER_TOP_K).default(3),
   /**
    * How answers from different passages are ranked: 'margin' (start+end logits minus the window's no-answer
    * logits), 'logit' (start+end logits) or 'probability' (Hugging Face's per-window score). See src/qa/ranking.ts.
@@ -79,6 +89,9 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** Every setting at its default (what loadConfig gives with no environment and no overrides). */
+export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(schema.parse({}));
 export type ConfigInput = Partial<{ [K in keyof Config]: unknown }>;
 
 const KEYS = Object.keys(schema.shape) as (keyof Config)[];

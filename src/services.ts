@@ -1,37 +1,75 @@
-import type { Config } from './config.js';
+/**
+ * The composition root: every long-lived part of docqa is built here from one config, and nowhere else. Commands,
+ * the HTTP app and evaluation take their parts from Services.
+ */
+import type { Express } from 'express';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildApp } from './api/app.js';
+import { DEFAULT_NO_ANSWER_THRESHOLD, type Config } from './config.js';
+import { errorMessage } from './errors.js';
+import { loadEvalGaugeRows } from './eval/gauges.js';
 import { Ingestor } from './ingest/ingestor.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { QaPipeline } from './qa/pipeline.js';
 import { loadReader } from './reader/index.js';
-import type { Reader } from './reader/types.js';
+import type { ReadOptions, Reader } from './reader/types.js';
 import { createStore } from './store/factory.js';
 import type { DocumentStore } from './store/store.js';
 
-/** The composition root: every long-lived part of docqa, built from one config. */
+/** Reader-mode evaluation's no-answer threshold, and where it came from. */
+export interface NoAnswerThreshold {
+  value: number;
+  source: 'flag or DOCQA_NO_ANSWER_THRESHOLD' | 'model manifest' | 'default';
+}
+
 export interface Services {
   config: Config;
   logger: Logger;
   metrics: Metrics;
   store: DocumentStore;
   ingestor: Ingestor;
+  /** How the reader reads (window length, stride, answer length, batch size): the pipeline's and eval's. */
+  readOptions: Partial<ReadOptions>;
   /** Loaded on first use by commands that do not read (ingest), eagerly by serve. */
   reader(): Promise<Reader>;
   pipeline(): Promise<QaPipeline>;
+  /** The config's DOCQA_NO_ANSWER_THRESHOLD, else the model manifest's, else DEFAULT_NO_ANSWER_THRESHOLD. */
+  noAnswerThreshold(): Promise<NoAnswerThreshold>;
+  /** The HTTP app (not listening), its /metrics with the store counts and the latest eval scores. Built once. */
+  httpApp(): Promise<Express>;
   close(): Promise<void>;
 }
 
-export async function openServices(
-  config: Config,
-  options: { logger?: Logger; metrics?: Metrics; initStore?: boolean } = {},
-): Promise<Services> {
+export interface ServiceOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Create the store's schema/indices and check it is reachable now (default true). */
+  initStore?: boolean;
+}
+
+export function readOptionsOf(config: Config): Partial<ReadOptions> {
+  return {
+    maxSeqLength: config.maxSeqLength,
+    docStride: config.docStride,
+    maxQuestionLength: config.maxQuestionLength,
+    maxAnswerLength: config.maxAnswerLength,
+    batchSize: config.readerBatchSize,
+  };
+}
+
+export async function openServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? new Metrics();
   const store = createStore(config);
   if (options.initStore ?? true) await store.init();
   const ingestor = Ingestor.fromConfig(store, config);
+  const readOptions = readOptionsOf(config);
   let reader: Promise<Reader> | undefined;
   let pipeline: Promise<QaPipeline> | undefined;
+  let app: Promise<Express> | undefined;
   const getReader = () =>
     (reader ??= loadReader({
       modelDir: config.modelDir,
@@ -52,27 +90,96 @@ export async function openServices(
           calibrator: r.model.calibrator,
           minConfidence: config.minConfidence,
           contextChars: config.contextChars,
-          read: {
-            maxSeqLength: config.maxSeqLength,
-            docStride: config.docStride,
-            maxQuestionLength: config.maxQuestionLength,
-            maxAnswerLength: config.maxAnswerLength,
-            batchSize: config.readerBatchSize,
-          },
+          read: readOptions,
         }),
     ));
+  const getApp = () =>
+    (app ??= (async () => {
+      const [r, p] = await Promise.all([getReader(), getPipeline()]);
+      metrics.gauge('docqa_store_documents', 'Documents in the store', async () => (await store.counts()).documents);
+      metrics.gauge('docqa_store_passages', 'Passages in the store', async () => (await store.counts()).passages);
+      // latest `docqa eval` scores per model version (docqa_eval_*), read from <data-dir>/eval/runs at scrape time
+      metrics.trackEvalScores(() => loadEvalGaugeRows(config.dataDir));
+      return buildApp({
+        pipeline: p,
+        store,
+        reader: r,
+        ingestor,
+        metrics,
+        logger,
+        apiKeys: config.apiKeys,
+        maxUploadBytes: config.maxUploadBytes,
+      });
+    })());
   return {
     config,
     logger,
     metrics,
     store,
     ingestor,
+    readOptions,
     reader: getReader,
     pipeline: getPipeline,
+    async noAnswerThreshold() {
+      if (config.noAnswerThreshold !== undefined) return { value: config.noAnswerThreshold, source: 'flag or DOCQA_NO_ANSWER_THRESHOLD' };
+      const model = (await getReader()).model;
+      if (model.noAnswerThreshold !== undefined) return { value: model.noAnswerThreshold, source: 'model manifest' };
+      return { value: DEFAULT_NO_ANSWER_THRESHOLD, source: 'default' };
+    },
+    httpApp: getApp,
     async close() {
       if (reader) await (await reader).close();
       await ingestor.close();
       await store.close();
     },
   };
+}
+
+export interface ScratchServices extends Services {
+  /** Where the scratch store is, in words (for status lines). */
+  location: string;
+}
+
+/**
+ * Services over a fresh, empty store of the configured kind, for a run that must not touch the real one (eval's open
+ * mode): SQLite in a new temporary folder, or Elasticsearch under the index prefix `<esIndex>-<name>` on the same
+ * server. close() drops that store (and the folder) unless `keep`; a failed drop is reported to `onWarning`.
+ */
+export async function openScratchServices(
+  config: Config,
+  name: string,
+  options: ServiceOptions & { keep?: boolean; onWarning?: (message: string) => void } = {},
+): Promise<ScratchServices> {
+  let scratch: Config;
+  let location: string;
+  let tempDir: string | null = null;
+  if (config.store === 'elasticsearch') {
+    scratch = { ...config, esIndex: `${config.esIndex}-${name.toLowerCase()}` };
+    location = `Elasticsearch index prefix ${scratch.esIndex} at ${config.esUrl}`;
+  } else {
+    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docqa-scratch-'));
+    scratch = { ...config, dataDir: tempDir };
+    location = `SQLite store in ${tempDir}`;
+  }
+  const removeTemp = async () => {
+    if (tempDir && !options.keep) await fs.rm(tempDir, { recursive: true, force: true });
+  };
+  let services: Services;
+  try {
+    services = await openServices(scratch, options);
+  } catch (err) {
+    await removeTemp();
+    throw err;
+  }
+  const close = services.close;
+  return Object.assign(services, {
+    location,
+    async close() {
+      if (!options.keep) {
+        await services.store.drop().catch((err: unknown) => options.onWarning?.(`could not drop the ${location}: ${errorMessage(err)}`));
+      }
+      await close();
+      await removeTemp();
+    },
+  });
 }

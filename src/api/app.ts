@@ -4,14 +4,19 @@ import type { Ingestor } from '../ingest/ingestor.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { QaPipeline } from '../qa/pipeline.js';
+import type { Reader } from '../reader/types.js';
+import type { DocumentStore } from '../store/store.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler } from './errors.js';
 import { askRoutes } from './routes/ask.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 
+/** What the routes use, each given by the composition root (src/services.ts: Services.httpApp). */
 export interface AppDeps {
   pipeline: QaPipeline;
+  store: DocumentStore;
+  reader: Reader;
   ingestor: Ingestor;
   metrics: Metrics;
   logger: Logger;
@@ -38,16 +43,16 @@ function measure(metrics: Metrics): RequestHandler {
 
 /** Builds the HTTP app without listening, so tests can call it in-process. */
 export function buildApp(deps: AppDeps): Express {
-  const { pipeline, ingestor, metrics, logger } = deps;
+  const { pipeline, store, reader, ingestor, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(measure(metrics));
   app.use(express.json({ limit: deps.maxUploadBytes }));
-  app.use(healthRoutes(pipeline.store, pipeline.reader, metrics));
+  app.use(healthRoutes(store, reader, metrics));
   app.use('/v1', requireApiKey(deps.apiKeys));
   app.use(askRoutes(pipeline, metrics));
-  app.use(documentRoutes({ store: pipeline.store, ingestor, metrics, maxUploadBytes: deps.maxUploadBytes }));
+  app.use(documentRoutes({ store, ingestor, metrics, maxUploadBytes: deps.maxUploadBytes }));
   app.use((req, _res, next) => {
     next(Object.assign(new Error(`no route for ${req.method} ${req.path}`), { status: 404 }));
   });

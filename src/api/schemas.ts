@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ANSWER_TOP_K, MAX_QUESTION_CHARS, MAX_RETRIEVER_TOP_K } from '../config.js';
 
 const stringOrList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -12,9 +13,9 @@ export const filtersSchema = z
 
 export const askSchema = z
   .object({
-    question: z.string().trim().min(1, 'must not be empty').max(2000),
-    topK: z.number().int().min(1).max(100).optional(),
-    retrieverTopK: z.number().int().min(1).max(1000).optional(),
+    question: z.string().trim().min(1, 'must not be empty').max(MAX_QUESTION_CHARS),
+    topK: z.number().int().min(1).max(MAX_ANSWER_TOP_K).optional(),
+    retrieverTopK: z.number().int().min(1).max(MAX_RETRIEVER_TOP_K).optional(),
     filters: filtersSchema.optional(),
     minConfidence: z.number().min(0).max(1).optional(),
   })

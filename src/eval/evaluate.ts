@@ -5,16 +5,13 @@
  */
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
 import { BadInputError } from '../errors.js';
-import { DEFAULT_NO_ANSWER_THRESHOLD } from '../qa/pipeline.js';
 import { readJsonFile } from '../reader/model-folder.js';
 import type { Reader } from '../reader/types.js';
-import { openServices } from '../services.js';
-import type { ElasticsearchStore } from '../store/elasticsearch/store.js';
+import { openScratchServices, openServices } from '../services.js';
 import { datasetInfo, goldSquadFile, parseDataset, selectQuestions } from './dataset.js';
 import { renderReport } from './report.js';
 import {
@@ -69,22 +66,6 @@ export async function modelSummary(reader: Reader): Promise<ModelSummary> {
   return { name: m.name, version: m.version, sha256: m.sha256 ?? null, file: m.file, dir: m.dir, manifest };
 }
 
-function thresholdOf(config: Config, reader: Reader): { value: number; source: EvalSettings['thresholdSource'] } {
-  if (config.noAnswerThreshold !== undefined) return { value: config.noAnswerThreshold, source: 'flag or DOCQA_NO_ANSWER_THRESHOLD' };
-  if (reader.model.noAnswerThreshold !== undefined) return { value: reader.model.noAnswerThreshold, source: 'model manifest' };
-  return { value: DEFAULT_NO_ANSWER_THRESHOLD, source: 'default' };
-}
-
-function readOptionsOf(config: Config) {
-  return {
-    maxSeqLength: config.maxSeqLength,
-    docStride: config.docStride,
-    maxQuestionLength: config.maxQuestionLength,
-    maxAnswerLength: config.maxAnswerLength,
-    batchSize: config.readerBatchSize,
-  };
-}
-
 async function readDatasetFile(file: string): Promise<Buffer> {
   try {
     return await fs.readFile(file);
@@ -108,27 +89,20 @@ export async function runEvaluation(config: Config, options: EvaluationOptions):
     throw new BadInputError(`${options.dataset}: open mode over JSONL questions needs --corpus <dir> (the documents to ask)`, 'corpus');
   }
 
-  let runConfig: Config = config;
-  let tempDir: string | null = null;
-  if (options.mode === 'open') {
-    if (config.store === 'elasticsearch') {
-      runConfig = { ...config, esIndex: `${config.esIndex}-eval-${id.toLowerCase()}` };
-      log(`indexing into a fresh Elasticsearch index prefix ${runConfig.esIndex} at ${config.esUrl}`);
-    } else {
-      tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docqa-eval-'));
-      runConfig = { ...config, dataDir: tempDir };
-      log(`indexing into a fresh SQLite store in ${tempDir}`);
-    }
-  }
-  const services = await openServices(runConfig, { initStore: options.mode === 'open' });
+  // open mode asks a fresh store (SQLite in a temporary folder or an Elasticsearch index under a fresh prefix)
+  const services =
+    options.mode === 'open'
+      ? await openScratchServices(config, `eval-${id}`, { keep: options.keepIndex, onWarning: log })
+      : await openServices(config, { initStore: false });
+  if ('location' in services) log(`indexing into a fresh ${services.location}`);
   let output: Omit<EvaluationOutput, 'dir'>;
   try {
     const reader = await services.reader();
-    const threshold = thresholdOf(config, reader);
+    const threshold = await services.noAnswerThreshold();
     const model = await modelSummary(reader);
     const warnings = trainingDataWarnings(model.manifest, info.sha256, dataset);
     for (const w of warnings) log(`WARNING: ${w}`);
-    const read = readOptionsOf(config);
+    const read = services.readOptions;
     let ingest: IngestSummary | null = null;
     let run;
     let topK: number | null = null;
@@ -203,14 +177,8 @@ export async function runEvaluation(config: Config, options: EvaluationOptions):
       },
     };
   } finally {
-    if (options.mode === 'open' && !options.keepIndex) {
-      if (services.store.kind === 'elasticsearch') {
-        await (services.store as ElasticsearchStore).drop().catch((err) => log(`could not drop ${runConfig.esIndex}: ${String(err)}`));
-      }
-    }
     await services.close();
-    if (tempDir && !options.keepIndex) await fs.rm(tempDir, { recursive: true, force: true });
-    else if (options.mode === 'open' && options.keepIndex) log(`kept the index (${tempDir ?? runConfig.esIndex})`);
+    if ('location' in services && options.keepIndex) log(`kept the index (${services.location})`);
   }
   const dir = options.save === false ? null : await saveRun(config.dataDir, output.result, output.files);
   return { ...output, dir };

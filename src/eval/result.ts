@@ -4,6 +4,7 @@
  * `assembleResult` is pure: the runners (runner.ts) produce outcomes, this turns them into the stored result.
  */
 import type { RankingSettings } from '../qa/ranking.js';
+import type { NoAnswerThreshold } from '../services.js';
 import { attribute, summarizeAttribution, type AttributionSummary, type Outcome, type ReaderMissKind } from './attribution.js';
 import type { DatasetInfo, EvalQuestion } from './dataset.js';
 import { questionType, type QuestionType } from './question-type.js';
@@ -133,7 +134,7 @@ export interface EvalSettings {
   minConfidence?: number | null;
   calibrated?: boolean | null;
   /** Where the threshold came from (reader mode). */
-  thresholdSource: 'flag or DOCQA_NO_ANSWER_THRESHOLD' | 'model manifest' | 'default';
+  thresholdSource: NoAnswerThreshold['source'];
   read: Record<string, number>;
   concurrency: number;
   corpus: string | null;

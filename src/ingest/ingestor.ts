@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Config } from '../config.js';
+import { CONFIG_DEFAULTS, type Config } from '../config.js';
 import type { DocumentMeta } from '../documents/document.js';
 import { converterByFormat, converterFor } from '../documents/converters/index.js';
 import { failureKindOf, UnreadableDocumentError, type FailureKind } from '../documents/failure.js';
@@ -12,13 +12,14 @@ import { documentQuality, type DocumentQuality } from './quality.js';
 
 export { collectFiles } from './files.js';
 
+/** Unset limits take the config's defaults (src/config.ts). */
 export interface IngestLimits {
   maxFileBytes: number;
-  /** Per-file conversion time limit (default 60 s). */
+  /** Per-file conversion time limit (fileTimeoutMs). */
   fileTimeoutMs?: number;
-  /** Per-conversion-worker heap limit in MiB (default 1024). */
+  /** Per-conversion-worker heap limit in MiB (fileMemoryMb). */
   fileMemoryMb?: number;
-  /** Files converted at the same time (default 2). */
+  /** Files converted at the same time (ingestConcurrency). */
   concurrency?: number;
 }
 
@@ -84,9 +85,9 @@ export class Ingestor {
     this.conversion =
       conversion ??
       defaultConversion({
-        timeoutMs: limits.fileTimeoutMs ?? 60_000,
-        memoryMb: limits.fileMemoryMb ?? 1024,
-        concurrency: limits.concurrency ?? 2,
+        timeoutMs: limits.fileTimeoutMs ?? CONFIG_DEFAULTS.fileTimeoutMs,
+        memoryMb: limits.fileMemoryMb ?? CONFIG_DEFAULTS.fileMemoryMb,
+        concurrency: limits.concurrency ?? CONFIG_DEFAULTS.ingestConcurrency,
       });
   }
 

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_MIN_CONFIDENCE, MAX_QUESTION_CHARS } from '../config.js';
 import { BadInputError } from '../errors.js';
 import type { AnswerSpan, ReadOptions, Reader } from '../reader/types.js';
 import { rankSpans, type RankingSettings } from './ranking.js';
@@ -23,14 +24,6 @@ export interface PipelineSettings {
   /** Characters of context on each side of an answer. */
   contextChars: number;
 }
-
-/** The reader-mode evaluation's no-answer threshold when neither the flag nor the manifest gives one. */
-export const DEFAULT_NO_ANSWER_THRESHOLD = 0.5;
-
-/** "No answer" below this confidence, for a model without a calibrator and no DOCQA_MIN_CONFIDENCE. */
-export const DEFAULT_MIN_CONFIDENCE = 0.5;
-
-export const MAX_QUESTION_CHARS = 2000;
 
 /** The ask flow: retrieve passages (BM25), read them (ONNX), trace each span to its document characters. */
 export class QaPipeline {

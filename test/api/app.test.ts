@@ -3,24 +3,16 @@ import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
 import { CORPUS, tempServices } from '../helpers/services.js';
 import { encryptPdf, renderDocx, renderPdf, squadArticle } from '../fixtures/documents/render.js';
 import { makeZip, readZipEntries } from '../fixtures/documents/zip.js';
 
 type S = Awaited<ReturnType<typeof tempServices>>;
 
-function appFor(services: S, apiKeys: string[] = []): Promise<Express> {
-  return services.pipeline().then((pipeline) =>
-    buildApp({
-      pipeline,
-      ingestor: services.ingestor,
-      metrics: services.metrics,
-      logger: services.logger,
-      apiKeys,
-      maxUploadBytes: 64 * 1024,
-    }),
-  );
+/** Real services with a 64 KiB upload limit, and their HTTP app as `docqa serve` gets it (Services.httpApp). */
+async function appFor(apiKeys: string[] = []): Promise<{ services: S; app: Express }> {
+  const services = await tempServices({ apiKeys, maxUploadBytes: 64 * 1024 });
+  return { services, app: await services.httpApp() };
 }
 
 describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', () => {
@@ -29,8 +21,7 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
   const teslaText = fs.readFileSync(path.join(CORPUS, 'nikola-tesla.txt'), 'utf8');
 
   beforeAll(async () => {
-    services = await tempServices();
-    app = await appFor(services);
+    ({ services, app } = await appFor());
   });
   afterAll(async () => {
     await services.cleanup();
@@ -175,8 +166,7 @@ describe('document uploads: multipart PDF, DOCX and text through the same conver
   let docx: Buffer;
   const article = squadArticle('Fresno,_California');
   beforeAll(async () => {
-    services = await tempServices();
-    app = await appFor(services);
+    ({ services, app } = await appFor());
     pdf = Buffer.from((await renderPdf(article.paragraphs.slice(0, 8), { title: 'Fresno', footer: (n, t) => `Page ${n} of ${t}` })).bytes);
     docx = await renderDocx({ title: 'Fresno', sections: [{ heading: 'Climate', paragraphs: article.paragraphs.slice(8, 14) }] });
   });
@@ -254,8 +244,7 @@ describe('HTTP API with API keys', () => {
   let services: S;
   let app: Express;
   beforeAll(async () => {
-    services = await tempServices();
-    app = await appFor(services, ['k-one', 'k-two']);
+    ({ services, app } = await appFor(['k-one', 'k-two']));
   });
   afterAll(async () => {
     await services.cleanup();
@@ -275,8 +264,7 @@ describe('HTTP API with API keys', () => {
 
 describe('HTTP API when the store is unreachable', () => {
   it('answers 503 on /v1/ask and on /readyz', async () => {
-    const services = await tempServices();
-    const app = await appFor(services);
+    const { services, app } = await appFor();
     await services.store.close();
     // a closed SQLite store reopens on demand; make it unreachable by pointing it at an unusable path
     const dir = services.dir;

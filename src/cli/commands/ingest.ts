@@ -3,7 +3,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ingestBatch } from '../../ingest/batch.js';
 import { collectFiles } from '../../ingest/files.js';
-import { Ingestor } from '../../ingest/ingestor.js';
 import { barProgress, lineProgress, silentProgress, type Progress } from '../../ingest/progress.js';
 import { fileReport, formatSummary, summarize } from '../../ingest/report.js';
 import { openServices } from '../../services.js';
@@ -47,7 +46,6 @@ export function ingestCommand(): Command {
       });
       const { files, unsupported, excluded } = await collectFiles(paths, { include: flags.include, exclude: flags.exclude });
       const services = await openServices(config);
-      const ingestor = Ingestor.fromConfig(services.store, config);
       const stopper = new AbortController();
       const onSigint = () => {
         if (stopper.signal.aborted) process.exit(INTERRUPTED);
@@ -62,7 +60,7 @@ export function ingestCommand(): Command {
           : lineProgress(flags.json ? process.stderr : process.stdout);
       try {
         progress.start(files.length);
-        const result = await ingestBatch(ingestor, files, {
+        const result = await ingestBatch(services.ingestor, files, {
           concurrency: config.ingestConcurrency,
           force: flags.force === true,
           signal: stopper.signal,
@@ -83,7 +81,6 @@ export function ingestCommand(): Command {
         else if (summary.files.failed > 0) process.exitCode = EXIT.partial;
       } finally {
         process.off('SIGINT', onSigint);
-        await ingestor.close();
         await services.close();
       }
     });

@@ -41,6 +41,9 @@ export interface BulkOptions {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
 
+/** Size of a bulk request: operations and approximate bytes (request tuning, not a docqa setting). */
+export const DEFAULT_BULK_BATCH = { operations: 500, bytes: 5 * 1024 * 1024 } as const;
+
 /**
  * Some items of a bulk write failed and were not retried into success: `items` says which and why. The code is
  * 'unavailable' when any of them failed for a transient reason (overload, server error), 'bad_input' otherwise

@@ -22,10 +22,11 @@
  * within the index's refresh interval (1 s by default), and at once everywhere else (search, get by id or name).
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { Config } from '../../config.js';
+import { CONFIG_DEFAULTS, type Config } from '../../config.js';
 import type { DocumentRecord, Passage } from '../../documents/document.js';
 import {
   BulkWriteError,
+  DEFAULT_BULK_BATCH,
   DEFAULT_RETRY,
   bulkWrite,
   type BulkOperation,
@@ -50,13 +51,14 @@ import type { DocumentStore, ListOptions, SearchHit, SearchOptions, StoreCounts,
 
 export { BulkWriteError } from './bulk.js';
 
+/** Unset options take the config's defaults (esIndex, esTimeoutMs, esAnalyzer in src/config.ts). */
 export interface ElasticsearchStoreOptions extends Omit<ConnectionOptions, 'timeoutMs'> {
-  /** Prefix of the aliases, indices and templates (`<index>-passages`, `<index>-documents`). Default 'docqa'. */
+  /** Prefix of the aliases, indices and templates (`<index>-passages`, `<index>-documents`). */
   index?: string;
   timeoutMs?: number;
-  /** Analyzer of the passage text: 'standard' (default), or e.g. 'english' where analysis-common is installed. */
+  /** Analyzer of the passage text: 'standard', or e.g. 'english' where analysis-common is installed. */
   analyzer?: string;
-  /** Bulk operations per request (default 500) and approximate bytes per request (default 5 MB). */
+  /** Bulk operations per request and approximate bytes per request (DEFAULT_BULK_BATCH in bulk.ts). */
   bulkBatchSize?: number;
   bulkMaxBytes?: number;
   /** Retries of bulk requests and items answered 429 or 5xx. */
@@ -90,13 +92,13 @@ export class ElasticsearchStore implements DocumentStore {
 
   constructor(options: ElasticsearchStoreOptions) {
     this.url = options.url;
-    this.prefix = options.index ?? 'docqa';
-    this.analyzer = options.analyzer ?? 'standard';
-    this.client = createClient({ ...options, timeoutMs: options.timeoutMs ?? 30_000 });
+    this.prefix = options.index ?? CONFIG_DEFAULTS.esIndex;
+    this.analyzer = options.analyzer ?? CONFIG_DEFAULTS.esAnalyzer;
+    this.client = createClient({ ...options, timeoutMs: options.timeoutMs ?? CONFIG_DEFAULTS.esTimeoutMs });
     this.names = indexNames(this.prefix);
     this.bulk = {
-      batchSize: options.bulkBatchSize ?? 500,
-      maxBatchBytes: options.bulkMaxBytes ?? 5 * 1024 * 1024,
+      batchSize: options.bulkBatchSize ?? DEFAULT_BULK_BATCH.operations,
+      maxBatchBytes: options.bulkMaxBytes ?? DEFAULT_BULK_BATCH.bytes,
       retry: options.retry ?? DEFAULT_RETRY,
       url: this.url,
       requireAlias: true,
