@@ -1,7 +1,8 @@
 /**
  * Reader throughput, side by side in one run (not part of the test suite; no thresholds anywhere).
  *
- * For each ONNX file of the model folder (e.g. model.onnx = int8 and model.fp32.onnx) and each batch size, reads
+ * For each ONNX file of the model folder (model.onnx = int8, and model.fp32.onnx when training/run.sh made it
+ * locally: it is not shipped) and each batch size, reads
  * SQuAD dev-b questions with their paragraphs (several paragraphs per read() call, as the QA pipeline does) and
  * reports windows/s of the model run alone and end to end (tokenize + windows + model + decode). Configurations
  * are measured round-robin, repeatedly, and the median is reported, so that they share the machine's conditions.
@@ -22,6 +23,9 @@ import { loadReader, type Reader, type ReaderPassage } from '../src/reader/index
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const REPO = fs.existsSync(path.join(ROOT, 'package.json')) ? ROOT : process.cwd();
+
+const FP32_HINT =
+  'The fp32 export is not shipped: `bash training/run.sh setup data train export` makes it (models/minilm-l6-squad/model.fp32.onnx)';
 
 interface Args {
   modelDir: string;
@@ -45,7 +49,15 @@ function parseArgs(argv: string[]): Args {
     (d) => fs.existsSync(d),
   )!;
   const modelDir = path.resolve(get('model-dir') ?? defaultDir);
-  const files = get('files')?.split(',') ?? fs.readdirSync(modelDir).filter((f) => f.endsWith('.onnx')).sort();
+  const requested = get('files')?.split(',');
+  const files = requested ?? fs.readdirSync(modelDir).filter((f) => f.endsWith('.onnx')).sort();
+  const missing = files.filter((f) => !fs.existsSync(path.join(modelDir, f)));
+  if (missing.length > 0) {
+    throw new Error(`bench/reader: ${missing.join(', ')} not in ${modelDir}${missing.includes('model.fp32.onnx') ? `. ${FP32_HINT}` : ''}`);
+  }
+  if (!requested && files.includes('model.onnx') && !files.includes('model.fp32.onnx')) {
+    console.log(`note: ${modelDir} has no model.fp32.onnx, so int8 is measured alone. ${FP32_HINT}`);
+  }
   return {
     modelDir,
     files,

@@ -31,7 +31,7 @@ const schema = z.object({
   dataDir: z.string().min(1).default('./data'),
   store: z.enum(['sqlite', 'elasticsearch']).default('sqlite'),
   modelDir: z.string().min(1).default(DEFAULT_MODEL_DIR),
-  /** The ONNX file inside modelDir (the default model ships model.onnx = int8 and model.fp32.onnx). */
+  /** The ONNX file inside modelDir (the default model ships model.onnx, int8). */
   modelFile: z.string().min(1).default('model.onnx'),
   port: int(0, 65535).default(8080),
   host: z.string().min(1).default('127.0.0.1'),

@@ -11,8 +11,11 @@
 # With TIME_BUDGET the learning-rate warm-up/decay follow elapsed time and training stops when it is spent, so the
 # run ends on time on a shared CPU; the number of steps done is logged (rerun with TIME_BUDGET=0 STEPS=<n> for a
 # step-based schedule of the same length).
+# Data: squad/ (and tokenizers/bert-base-uncased/vocab.txt) under $SHARED_DATA_DIR, else the repository's data/
+# (`npx docqa data fetch squad` writes data/squad/).
 # Outputs: training/out/ (ignored by git: features, checkpoint, ONNX, eval JSON, logs) and the committed model
-# folder models/minilm-l6-squad/ plus test/fixtures/parity/minilm-l6-squad-devb-500.json.
+# folder models/minilm-l6-squad/ plus test/fixtures/parity/minilm-l6-squad-devb-500.json. The fp32 export is
+# copied into the model folder too (for the fp32 evaluations and bench/reader.ts) but is not committed (.gitignore).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
@@ -27,7 +30,8 @@ SEQ=${SEQ:-256} STRIDE=${STRIDE:-128} NEG_RATIO=${NEG_RATIO:-0.25} SEED=${SEED:-
 stage_setup() {
   if [ ! -x "$PY" ]; then python3 -m venv training/.venv; fi
   "$PY" -m pip install -q --upgrade pip
-  "$PY" -m pip install -q -r training/requirements.txt
+  # the full lock: the exact versions the shipped model and the fixtures were made with
+  "$PY" -m pip install -q -r training/requirements-lock.txt
 }
 
 stage_data() {
@@ -87,7 +91,7 @@ stage_eval() {
 }
 
 stage_parity() {
-  (cd training && ../$PY parity_fixture.py --ckpt out/model --model-dir "../$MODEL_DIR")
+  (cd training && ../$PY parity_fixture.py --model-dir "../$MODEL_DIR")
 }
 
 stage_manifest() {
