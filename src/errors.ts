@@ -7,7 +7,6 @@ export type ErrorCode =
   | 'not_found'
   | 'unavailable'
   | 'unauthorized'
-  | 'forbidden'
   | 'too_large'
   | 'unsupported_media_type'
   | 'config'
@@ -48,12 +47,6 @@ export class UnavailableError extends DocqaError {
 export class UnauthorizedError extends DocqaError {
   constructor(message = 'missing or invalid API key') {
     super('unauthorized', message);
-  }
-}
-
-export class ForbiddenError extends DocqaError {
-  constructor(message = 'this API key may not do that') {
-    super('forbidden', message);
   }
 }
 

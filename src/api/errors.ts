@@ -6,7 +6,6 @@ import type { Logger } from '../observability/logger.js';
 const STATUS: Record<ErrorCode, number> = {
   bad_input: 400,
   unauthorized: 401,
-  forbidden: 403,
   not_found: 404,
   too_large: 413,
   unsupported_media_type: 415,

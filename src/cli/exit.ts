@@ -1,3 +1,4 @@
+import { CommanderError } from 'commander';
 import { DocqaError, errorMessage, type ErrorCode } from '../errors.js';
 
 /** The one place errors become process exit codes. */
@@ -17,14 +18,18 @@ const BY_CODE: Record<ErrorCode, number> = {
   too_large: EXIT.badInput,
   unsupported_media_type: EXIT.badInput,
   unauthorized: EXIT.badInput,
-  forbidden: EXIT.badInput,
   not_found: EXIT.notFound,
   unavailable: EXIT.unavailable,
   config: EXIT.config,
   internal: EXIT.internal,
 };
 
+/**
+ * The exit code of an error: a DocqaError by its code; a command-line usage error (CommanderError: an unknown option,
+ * a flag value its parser refused) is bad input, and --help / --version (exit code 0) are no error.
+ */
 export function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   return err instanceof DocqaError ? BY_CODE[err.code] : EXIT.internal;
 }
 

@@ -6,7 +6,7 @@ import { documentsCommand } from './commands/documents.js';
 import { evalCommand } from './commands/eval.js';
 import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
-import { EXIT, reportError } from './exit.js';
+import { exitCodeOf, reportError } from './exit.js';
 import { throwOnUsageErrors } from './usage.js';
 
 export function buildCli(): Command {
@@ -26,11 +26,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-      return;
-    }
-    process.exitCode = reportError(err);
+    // commander has already printed what was wrong with the command line
+    process.exitCode = err instanceof CommanderError ? exitCodeOf(err) : reportError(err);
   }
 }
 

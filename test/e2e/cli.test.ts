@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/exit.js';
+import { PACKAGE_ROOT } from '../../src/config.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { DIST_CLI, startServer, stopServer } from '../helpers/dist.js';
 import { CORPUS, TINY_BERT } from '../helpers/services.js';
@@ -90,5 +92,23 @@ describe('docqa CLI and server, end to end', () => {
     );
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/nope/);
+  });
+});
+
+describe('docqa CLI exit codes for usage errors (compiled)', () => {
+  it('exits 2 when a flag value is out of range (eval --threshold 2, --min-confidence 1.5), saying which flag', async () => {
+    const dataset = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'eval', 'official', 'gold.json');
+    for (const args of [
+      ['eval', 'reader', dataset, '--threshold', '2'],
+      ['eval', 'open', dataset, '--min-confidence', '1.5'],
+    ]) {
+      const err = await run(process.execPath, [CLI, ...args]).catch((e) => e);
+      expect(err.code, args.join(' ')).toBe(EXIT.badInput);
+      expect(err.stderr).toMatch(new RegExp(`${args[3]} must be a number from 0 to 1`));
+    }
+    const unknown = await run(process.execPath, [CLI, 'eval', 'reader', dataset, '--bogus']).catch((e) => e);
+    expect(unknown.code).toBe(EXIT.badInput);
+    const help = await run(process.execPath, [CLI, 'eval', 'reader', '--help']);
+    expect(help.stdout).toMatch(/--threshold <p>/);
   });
 });

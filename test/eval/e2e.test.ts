@@ -226,5 +226,10 @@ describe('docqa eval (CLI, in-process, tiny model)', () => {
     expect(exitCodeOf(missing)).toBe(EXIT.notFound);
     const usage = await docqaEval('reader', DEV_B, '--bogus', ...common()).catch((e: unknown) => e);
     expect(usage).toBeInstanceOf(CommanderError);
+    expect(exitCodeOf(usage)).toBe(EXIT.badInput);
+    const threshold = await docqaEval('reader', DEV_B, '--threshold', '2', ...common()).catch((e: unknown) => e);
+    expect(threshold).toBeInstanceOf(CommanderError);
+    expect((threshold as Error).message).toMatch(/--threshold must be a number from 0 to 1, got '2'/u);
+    expect(exitCodeOf(threshold)).toBe(EXIT.badInput);
   });
 });
