@@ -13,32 +13,12 @@ import { collectFiles, type Ingestor } from '../ingest/ingestor.js';
 import type { Candidate } from '../qa/answer.js';
 import type { QaPipeline } from '../qa/pipeline.js';
 import type { ReadOptions, Reader } from '../reader/types.js';
+import { mapConcurrent } from '../util/concurrency.js';
 import type { EvalDataset, EvalQuestion } from './dataset.js';
 import type { IngestSummary, QuestionOutcome } from './result.js';
 import { judgeRetrieval, sameDocument } from './retrieval-metrics.js';
 
 export type Progress = (done: number, total: number) => void;
-
-/** Runs `work` over the items with at most `concurrency` at a time; results keep the items' order. */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<R>,
-  onDone?: (done: number) => void,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!, i);
-      onDone?.(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  return results;
-}
 
 /** A question the pipeline refuses (e.g. too long) stops the run with an error that names the question. */
 async function forQuestion<T>(q: EvalQuestion, work: () => Promise<T>): Promise<T> {

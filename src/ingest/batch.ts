@@ -9,6 +9,7 @@
 import fs from 'node:fs/promises';
 import { UnreadableDocumentError } from '../documents/failure.js';
 import { errorMessage, TooLargeError } from '../errors.js';
+import { forEachConcurrent } from '../util/concurrency.js';
 import type { SourceFile } from './files.js';
 import { failedOutcome, type IngestOptions, type IngestOutcome, type Ingestor } from './ingestor.js';
 
@@ -45,24 +46,18 @@ async function ingestFile(ingestor: Ingestor, f: SourceFile, options: IngestOpti
 export async function ingestBatch(ingestor: Ingestor, files: SourceFile[], options: BatchOptions): Promise<BatchResult> {
   const started = performance.now();
   const outcomes: (IngestOutcome | undefined)[] = Array.from({ length: files.length }, () => undefined);
-  let next = 0;
-  let fatal: unknown = null;
-  const lane = async () => {
-    while (fatal === null && !options.signal?.aborted && next < files.length) {
-      const i = next++;
-      const f = files[i]!;
+  await forEachConcurrent(
+    files,
+    options.concurrency,
+    async (f, i) => {
       options.onStart?.(f);
-      try {
-        const outcome = await ingestFile(ingestor, f, { force: options.force });
-        outcomes[i] = outcome;
-        options.onDone?.(outcome, f);
-      } catch (err) {
-        fatal ??= err; // only an unavailable store gets here (ingestSafely rethrows it)
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, files.length)) }, lane));
-  if (fatal !== null) throw fatal;
+      // throws only when the store is unavailable (ingestSafely rethrows that): the batch stops
+      const outcome = await ingestFile(ingestor, f, { force: options.force });
+      outcomes[i] = outcome;
+      options.onDone?.(outcome, f);
+    },
+    { signal: options.signal },
+  );
   return {
     outcomes: outcomes.filter((o): o is IngestOutcome => o !== undefined),
     seconds: (performance.now() - started) / 1000,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.js';
 import type { EvalDataset } from '../../src/eval/dataset.js';
-import { mapConcurrent, runReaderMode, squadDocuments } from '../../src/eval/runner.js';
+import { runReaderMode, squadDocuments } from '../../src/eval/runner.js';
 import type { ReadResult, Reader, ReaderPassage } from '../../src/reader/types.js';
 
 const dataset: EvalDataset = {
@@ -68,22 +68,6 @@ describe('runReaderMode', () => {
   it('names the question the reader refuses', async () => {
     const long = { ...dataset.questions[0]!, id: 'long', question: 'x'.repeat(101) };
     await expect(runReaderMode(fakeReader([]), dataset, [long], { threshold: 0.5 })).rejects.toThrow("question 'long': question is too long");
-  });
-});
-
-describe('mapConcurrent', () => {
-  it('keeps the order of the items and never runs more than asked at once', async () => {
-    let running = 0;
-    let most = 0;
-    const out = await mapConcurrent([5, 1, 4, 2, 3], 2, async (n) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, n));
-      running--;
-      return n * 10;
-    });
-    expect(out).toEqual([50, 10, 40, 20, 30]);
-    expect(most).toBe(2);
   });
 });
 
