@@ -14,11 +14,13 @@ import type { Candidate } from '../qa/answer.js';
 import type { QaPipeline } from '../qa/pipeline.js';
 import type { ReadOptions, Reader } from '../reader/types.js';
 import { mapConcurrent } from '../util/concurrency.js';
+import type { CountProgress } from '../util/progress.js';
 import type { EvalDataset, EvalQuestion } from './dataset.js';
 import type { IngestSummary, QuestionOutcome } from './result.js';
 import { judgeRetrieval, sameDocument } from './retrieval-metrics.js';
 
-export type Progress = (done: number, total: number) => void;
+/** Questions done of all (0 at the start); the CLI shows it with util/progress.ts. */
+export type Progress = CountProgress;
 
 /** A question the pipeline refuses (e.g. too long) stops the run with an error that names the question. */
 async function forQuestion<T>(q: EvalQuestion, work: () => Promise<T>): Promise<T> {

@@ -1,8 +1,8 @@
 /**
- * Progress of an ingest run: a live bar (cli-progress) on a terminal, or one plain line per file when the output
- * is not a terminal (logs, CI, pipes).
+ * Progress of an ingest run: a live bar (cli-progress, util/progress.ts) on a terminal, or one plain line per file
+ * when the output is not a terminal (logs, CI, pipes).
  */
-import cliProgress from 'cli-progress';
+import { terminalBar } from '../util/progress.js';
 import type { SourceFile } from './files.js';
 import type { IngestOutcome } from './ingestor.js';
 
@@ -45,18 +45,9 @@ export function lineProgress(out: NodeJS.WritableStream): Progress {
 }
 
 export function barProgress(out: NodeJS.WritableStream): Progress {
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: out,
-      format:
-        '{bar} {percentage}% | files {value}/{total} | pages {pages} | passages {passages} | {pagesRate} pages/s, {passagesRate} passages/s | ETA {eta_formatted} | {file}',
-      barsize: 24,
-      hideCursor: true,
-      fps: 5,
-      etaBuffer: 20,
-      clearOnComplete: false,
-    },
-    cliProgress.Presets.shades_classic,
+  const bar = terminalBar(
+    out,
+    '{bar} {percentage}% | files {value}/{total} | pages {pages} | passages {passages} | {pagesRate} pages/s, {passagesRate} passages/s | ETA {eta_formatted} | {file}',
   );
   let pages = 0;
   let passages = 0;

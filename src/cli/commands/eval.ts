@@ -7,38 +7,9 @@ import { formatComparison, formatHistory, formatSummary } from '../../eval/forma
 import { renderReport } from '../../eval/report.js';
 import { summaryOf, type EvalMode } from '../../eval/result.js';
 import { listRuns, loadRun, runsDir } from '../../eval/runs.js';
-import type { Progress } from '../../eval/runner.js';
+import { countProgress } from '../../util/progress.js';
 import { calibrateCommand, makeSetsCommand } from './calibrate.js';
 import { addConfigOptions, configFrom, parseIntFlag, parseProbabilityFlag } from '../options.js';
-
-
-/** Progress on stderr: a live line on a terminal, a line every 10% otherwise. */
-function progressReporter(enabled: boolean): Progress | undefined {
-  if (!enabled) return undefined;
-  let started = Date.now();
-  const tty = process.stderr.isTTY;
-  let lastDecile = 0;
-  return (done, total) => {
-    if (done === 0) {
-      started = Date.now();
-      return;
-    }
-    const seconds = (Date.now() - started) / 1000;
-    const rate = done / Math.max(seconds, 1e-3);
-    const eta = (total - done) / Math.max(rate, 1e-9);
-    const line = `${done}/${total} questions (${((100 * done) / total).toFixed(1)}%), ${rate.toFixed(2)}/s, ${done < total ? `about ${Math.ceil(eta)} s left` : `${seconds.toFixed(1)} s`}`;
-    if (tty) {
-      if (done % Math.max(1, Math.floor(total / 1000)) !== 0 && done !== total) return;
-      process.stderr.write(`\r\x1b[2K${line}${done === total ? '\n' : ''}`);
-    } else {
-      const decile = Math.floor((10 * done) / total);
-      if (decile !== lastDecile) {
-        lastDecile = decile;
-        process.stderr.write(line + '\n');
-      }
-    }
-  };
-}
 
 function runCommand(mode: EvalMode): Command {
   const cmd = addConfigOptions(new Command(mode))
@@ -83,7 +54,7 @@ function runCommand(mode: EvalMode): Command {
       save: flags.save,
       keepIndex: flags.keepIndex,
       candidatesFile: flags.candidates,
-      onProgress: progressReporter(!flags.quiet),
+      onProgress: flags.quiet ? undefined : countProgress(process.stderr, 'questions'),
       log: flags.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
     };
     const { result, files, dir } = await runEvaluation(config, options);
