@@ -183,3 +183,20 @@ export function formatConfidenceReport(r: ConfidenceReport, files: readonly stri
   ];
   return lines.join('\n');
 }
+
+/** The trade-off of the minimum confidence: one row per value. */
+export function formatConfidenceSweep(rows: readonly ConfidenceReport[]): string {
+  return table(
+    ['min confidence', 'F1', 'HasAns F1', 'NoAns abstained', 'HasAns abstained', 'answered', 'ECE'],
+    rows.map((r) => [
+      r.minConfidence.toFixed(2),
+      r.f1.toFixed(2),
+      r.hasAnswerF1.toFixed(2),
+      `${(100 * r.noAnswerAbstention).toFixed(1)} %`,
+      `${(100 * r.hasAnswerAbstention).toFixed(1)} %`,
+      String(r.answered),
+      r.ece.toFixed(3),
+    ]),
+    (col) => col > 0,
+  );
+}

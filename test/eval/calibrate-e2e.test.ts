@@ -74,7 +74,9 @@ describe('docqa eval calibrate', () => {
     expect(reader.model.calibrator?.minConfidence).toBe(stored.minConfidence);
     await reader.close();
 
-    const check = await run(evalCommand, 'calibrate', candidates, '--check', ...common);
+    const check = await run(evalCommand, 'calibrate', candidates, '--check', '--sweep', ...common);
+    expect(check).toMatch(/^min confidence +F1 +HasAns F1/mu);
+    expect(check.match(/^0\.\d\d +\d+\.\d\d +\d+\.\d\d/gmu)).toHaveLength(19);
     expect(check).toMatch(/30 questions \(\d+ answerable, \d+ unanswerable\)/u);
     expect(check).toMatch(/ECE \d\.\d{4}/u);
 

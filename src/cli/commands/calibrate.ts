@@ -5,7 +5,7 @@ import { calibratedConfidence, parseCalibrator, uncalibratedConfidence, type Cal
 import { readJsonFile } from '../../reader/model-folder.js';
 import { BadInputError } from '../../errors.js';
 import { addConfigOptions, configFrom, parseIntFlag, parseProbabilityFlag } from '../options.js';
-import { formatConfidenceReport } from '../../eval/format.js';
+import { formatConfidenceReport, formatConfidenceSweep } from '../../eval/format.js';
 
 /** `docqa eval make-sets`: the calibration and report sets (src/eval/sets.ts) from the SQuAD files. */
 export function makeSetsCommand(): Command {
@@ -38,6 +38,7 @@ export function calibrateCommand(): Command {
     .option('--uncalibrated', 'with --check: judge the uncalibrated confidence')
     .option('--min-confidence <p>', 'with --check: judge at this minimum confidence instead of the calibrator\'s', parseProbabilityFlag('--min-confidence'))
     .option('--per-question <n>', 'candidates per question the fit sees (default 5)', parseIntFlag('--per-question'))
+    .option('--sweep', 'also print the trade-off at minimum confidences 0.05, 0.10, ..., 0.95')
     .option('--json', 'print JSON')
     .action(async (files: string[], flags) => {
       const config = configFrom(flags);
@@ -70,12 +71,15 @@ export function calibrateCommand(): Command {
         ? (c: { features: number[] }) => calibratedConfidence(calibrator!, c.features)
         : (c: { features: number[] }) => uncalibratedConfidence(c.features);
       const minConfidence = flags.minConfidence ?? calibrator?.minConfidence ?? 0.5;
-      const report = confidenceReport(decisions(records, confidenceOf), minConfidence);
+      const ds = decisions(records, confidenceOf);
+      const report = confidenceReport(ds, minConfidence);
+      const sweep = flags.sweep ? Array.from({ length: 19 }, (_, i) => confidenceReport(ds, (i + 1) / 20)) : undefined;
       let written: string | null = null;
       if (flags.write && !flags.check && calibrator) written = await writeCalibration(config.modelDir, config.modelFile, calibrator);
-      if (flags.json) process.stdout.write(JSON.stringify({ calibrator: calibrator ?? null, report, written }, null, 2) + '\n');
+      if (flags.json) process.stdout.write(JSON.stringify({ calibrator: calibrator ?? null, report, sweep, written }, null, 2) + '\n');
       else {
         process.stdout.write(formatConfidenceReport(report, files) + '\n');
+        if (sweep) process.stdout.write(formatConfidenceSweep(sweep) + '\n');
         if (calibrator && !flags.check) {
           process.stdout.write(`weights: ${calibrator.features.map((f, i) => `${f} ${calibrator!.weights[i]!.toFixed(3)}`).join(', ')}; bias ${calibrator.bias.toFixed(3)}\n`);
         }
