@@ -51,7 +51,8 @@ describe('docqa CLI and server, end to end', () => {
     await store.close();
     const human = await run(process.execPath, [CLI, 'ask', 'Where does the Rhine flow into the sea?'], { env });
     expect(human.stdout).toMatch(/^Q: Where does the Rhine flow into the sea\?/);
-    expect(human.stdout).toMatch(/^1\. .+\(rank -?\d+\.\d{2}, score \d\.\d{3}\)$/m);
+    expect(human.stdout).toMatch(/^1\. .+\(confidence [01]\.\d{2}\)$/m);
+    expect(human.stdout).toMatch(/answers need confidence [01]\.\d{2}/);
     expect(human.stdout).toMatch(/«.+»/);
   });
 
