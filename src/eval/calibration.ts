@@ -344,6 +344,7 @@ export function fitCalibrator(
     positives: set.y.filter((v) => v === 1).length,
     perQuestion: options.perQuestion ?? DEFAULT_PER_QUESTION,
     l2: options.l2 ?? DEFAULT_L2,
+    isotonic: calibrator.isotonic !== undefined,
     iterations: fit.iterations,
     questions: report.questions,
     unanswerable: report.noAnswer,

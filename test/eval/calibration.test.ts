@@ -133,6 +133,15 @@ describe('fitCalibrator', () => {
     expect(report.ece).toBeLessThan(0.05);
   });
 
+  it('fits the logistic stage alone when asked, on the features asked for', () => {
+    const c = fitCalibrator(records, { features: ['margin', 'rankLog'], isotonic: false, l2: 10 });
+    expect(c.isotonic).toBeUndefined();
+    expect(c.fit).toMatchObject({ isotonic: false, l2: 10 });
+    expect(c.features).toEqual(['margin', 'rankLog']);
+    const stronger = fitCalibrator(records, { features: ['margin', 'rankLog'], isotonic: false, l2: 1000 });
+    expect(Math.abs(stronger.weights[0]!)).toBeLessThan(Math.abs(c.weights[0]!));
+  });
+
   it('keeps 0.5 as the minimum when the set has no unanswerable question', () => {
     const c = fitCalibrator(records.filter((r) => r.answers.length > 0), { features: ['margin'] });
     expect(c.minConfidence).toBe(0.5);

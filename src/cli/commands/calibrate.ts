@@ -1,7 +1,7 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { confidenceReport, decisions, fitCalibrator } from '../../eval/calibration.js';
 import { makeCalibrationSets, readCandidatesFile, writeCalibration } from '../../eval/calibrate.js';
-import { calibratedConfidence, parseCalibrator, uncalibratedConfidence, type Calibrator } from '../../qa/confidence.js';
+import { calibratedConfidence, FEATURE_NAMES, parseCalibrator, uncalibratedConfidence, type Calibrator, type FeatureName } from '../../qa/confidence.js';
 import { readJsonFile } from '../../reader/model-folder.js';
 import { BadInputError } from '../../errors.js';
 import { addConfigOptions, configFrom, parseIntFlag, parseProbabilityFlag } from '../options.js';
@@ -38,6 +38,18 @@ export function calibrateCommand(): Command {
     .option('--uncalibrated', 'with --check: judge the uncalibrated confidence')
     .option('--min-confidence <p>', 'with --check: judge at this minimum confidence instead of the calibrator\'s', parseProbabilityFlag('--min-confidence'))
     .option('--per-question <n>', 'candidates per question the fit sees (default 5)', parseIntFlag('--per-question'))
+    .option('--l2 <lambda>', 'L2 penalty of the logistic regression (default 1)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`--l2 must be a number >= 0, got '${v}'`);
+      return n;
+    })
+    .option('--no-isotonic', 'fit the logistic regression alone, without the isotonic map')
+    .option('--features <names>', `comma-separated subset of the features (default all: ${FEATURE_NAMES.join(', ')})`, (v: string) => {
+      const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = names.find((n) => !(FEATURE_NAMES as readonly string[]).includes(n));
+      if (unknown || names.length === 0) throw new InvalidArgumentError(`--features: unknown feature '${unknown ?? ''}'`);
+      return names as FeatureName[];
+    })
     .option('--sweep', 'also print the trade-off at minimum confidences 0.05, 0.10, ..., 0.95')
     .option('--json', 'print JSON')
     .action(async (files: string[], flags) => {
@@ -53,6 +65,9 @@ export function calibrateCommand(): Command {
       } else {
         calibrator = fitCalibrator(records, {
           perQuestion: flags.perQuestion,
+          l2: flags.l2,
+          isotonic: flags.isotonic,
+          features: flags.features,
           fittedOn: {
             date: new Date().toISOString(),
             sets: inputs.map((f) => ({
