@@ -1,79 +1,46 @@
 /**
- * Glob patterns for `docqa ingest --include/--exclude`, matched against a file's path relative to the folder
- * given on the command line (with '/' separators). Pure.
+ * Glob patterns for `docqa ingest --include/--exclude`, matched (with picomatch) against a file's path relative to
+ * the folder given on the command line (with '/' separators). Pure.
  *
- * - `*` any characters but '/', `?` one character but '/', `**` any number of whole path segments,
- *   `[abc]`, `[a-z]`, `[!abc]` character classes, `{pdf,docx}` alternatives.
+ * - `*` any characters but '/' (names starting with '.' too), `?` one character but '/', `**` any number of whole
+ *   path segments, `[abc]`, `[a-z]`, `[!abc]` character classes, `{pdf,docx}` alternatives.
+ * - Every other character stands for itself: no negation by a leading '!', no extglobs (`+(a)`), no groups, no
+ *   quoting, and a backslash is a character (file names may hold one). As in picomatch, a class also matches its
+ *   own text: `[ab]x` matches 'ax', 'bx' and '[ab]x'.
  * - A pattern without '/' matches the file's name at any depth (`*.pdf`, `.*`), like .gitignore.
  * - An exclude pattern that matches a folder excludes everything below it (`drafts`, `archive/2019`).
  * Matching is case-sensitive.
  */
+import picomatch from 'picomatch';
 
-function classToRegExp(body: string): string {
-  const negated = body.startsWith('!') || body.startsWith('^');
-  const inner = (negated ? body.slice(1) : body).replace(/[\\\]]/gu, (c) => `\\${c}`);
-  return negated ? `[^/${inner}]` : `[${inner}]`;
-}
+const OPTIONS: picomatch.PicomatchOptions = {
+  dot: true,
+  nonegate: true,
+  noextglob: true,
+  keepQuotes: true,
+  // POSIX bracket rules: `[!abc]` is a negated class
+  posix: true,
+  // picomatch's shortcuts for simple patterns drop some escapes ('\$' loses its '$'): always compile in full
+  fastpaths: false,
+};
 
-/** The regular expression source of a glob (anchored by the caller). */
-export function globSource(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        const atStart = i === 0 || glob[i - 1] === '/';
-        const atEnd = i + 2 === glob.length || glob[i + 2] === '/';
-        if (atStart && atEnd) {
-          // '**/' : zero or more segments; a trailing '**': everything below
-          if (glob[i + 2] === '/') {
-            out += '(?:[^/]*/)*';
-            i += 2;
-          } else {
-            out += '.*';
-            i += 1;
-          }
-          continue;
-        }
-      }
-      out += '[^/]*';
-    } else if (c === '?') {
-      out += '[^/]';
-    } else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) {
-        out += '\\[';
-      } else {
-        out += classToRegExp(glob.slice(i + 1, end));
-        i = end;
-      }
-    } else if (c === '{') {
-      const end = glob.indexOf('}', i);
-      if (end < 0) {
-        out += '\\{';
-      } else {
-        out += `(?:${glob
-          .slice(i + 1, end)
-          .split(',')
-          .map(globSource)
-          .join('|')})`;
-        i = end;
-      }
-    } else {
-      out += c.replace(/[.+^$()|\\/]/gu, (x) => `\\${x}`);
-    }
-  }
-  return out;
-}
+/**
+ * Characters that are literal in docqa's globs but that picomatch would read as regular-expression syntax (groups,
+ * alternatives, quantifiers, anchors) or as a quote are escaped; a backslash becomes the class `[\\]` (picomatch
+ * loops forever on some runs of escaped backslashes). Checked against every name of one or two printable ASCII
+ * characters; test/ingest/glob.test.ts keeps checking literal names as a property.
+ */
+const literal = (pattern: string) => pattern.replace(/\\/gu, '[\\\\]').replace(/[()|+$"]/gu, (c) => `\\${c}`);
 
 export interface PathMatcher {
   (relativePath: string): boolean;
 }
 
-/** True when the pattern matches the path (or, for a pattern without '/', one of its names). */
+/** True when the pattern matches the path (or, for a pattern without '/', its name). */
 export function globMatcher(pattern: string): PathMatcher {
   const trimmed = pattern.replace(/^\.\//u, '').replace(/\/+$/u, '');
-  const re = new RegExp(`^${globSource(trimmed)}$`, 'u');
+  // the regular expression alone: picomatch's matcher also accepts a path equal to the (escaped) pattern text
+  const re = picomatch.makeRe(literal(trimmed), OPTIONS);
   if (!trimmed.includes('/')) return (p) => re.test(p.slice(p.lastIndexOf('/') + 1));
   return (p) => re.test(p);
 }

@@ -20,6 +20,15 @@ describe('globs for --include/--exclude', () => {
       ['[!ab]*.txt', 'b1.txt', false],
       ['file(1).txt', 'file(1).txt', true],
       ['a+b.md', 'aab.md', false],
+      // characters that picomatch would read as syntax are literal here; a backslash is a character
+      ['a|b.md', 'a.md', false],
+      ['a|b.md', 'a|b.md', true],
+      ['"x".md', '"x".md', true],
+      ['$x^', '$x^', true],
+      ['a\\\\b', 'a\\\\b', true],
+      ['a\\b', 'ab', false],
+      ['*\\*', 'x\\y', true],
+      ['[!ab]*\\', 'c\\', true],
     ];
     for (const [pattern, p, expected] of cases) expect(globMatcher(pattern)(p), `${pattern} ~ ${p}`).toBe(expected);
   });
