@@ -54,7 +54,8 @@ export interface QuestionOutcome {
   answerFromOtherDocument?: boolean;
 }
 
-export interface QuestionRecord {
+/** One question as a run stores it: the runner's outcome, the question's own fields, the official scores. */
+export interface QuestionRecord extends Omit<QuestionOutcome, 'question'> {
   id: string;
   question: string;
   type: QuestionType;
@@ -63,21 +64,10 @@ export interface QuestionRecord {
   hasAnswer: boolean;
   /** docqa's answer ('' = no answer): what --predictions holds. */
   prediction: string;
-  bestSpan: string;
-  answerScore: number | null;
-  noAnswerProb: number;
-  noAnswerChosen: boolean;
   /** Official exact (0/1) and F1 (0..1) of `prediction`. */
   exact: number;
   f1: number;
-  latencyMs: number;
-  stages?: { retrieveMs: number; readMs: number };
-  retrieval?: RetrievalJudgement;
-  answerDocument?: string | null;
-  confidence?: number | null;
-  answerText?: string;
-  answerContext?: string;
-  answerFromOtherDocument?: boolean;
+  /** Open mode: where the question was lost (attribution.ts). */
   outcome?: Outcome;
   readerMiss?: ReaderMissKind;
 }

@@ -6,10 +6,10 @@
  * The runners take their parts (a Reader, a QaPipeline and its store, an Ingestor) and return per-question
  * outcomes; result.ts turns those into scores.
  */
-import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { BadInputError, DocqaError } from '../errors.js';
-import { collectFiles, type Ingestor } from '../ingest/ingestor.js';
+import { ingestBatch } from '../ingest/batch.js';
+import { collectFiles, type IngestOutcome, type Ingestor } from '../ingest/ingestor.js';
 import type { Candidate } from '../qa/answer.js';
 import type { QaPipeline } from '../qa/pipeline.js';
 import type { ReadOptions, Reader } from '../reader/types.js';
@@ -156,43 +156,31 @@ export function squadDocuments(dataset: EvalDataset): { name: string; text: stri
   });
 }
 
-async function ingestAll(
-  ingestor: Ingestor,
-  inputs: readonly { name: string; load: () => Promise<Buffer>; mediaType?: string }[],
-): Promise<IngestSummary> {
-  const started = performance.now();
-  let documents = 0;
-  let passages = 0;
-  const failures: string[] = [];
-  for (const input of inputs) {
-    const outcome = await ingestor.ingestSafely({ name: input.name, data: await input.load(), mediaType: input.mediaType });
-    if (outcome.status === 'failed') failures.push(outcome.reason ?? input.name);
-    else {
-      documents++;
-      passages += outcome.passages;
-    }
-  }
-  return { documents, passages, failed: failures.length, seconds: (performance.now() - started) / 1000 };
+/** What eval records of its ingestion: documents written (or unchanged), their passages, failures, time. */
+function ingestSummary(outcomes: readonly IngestOutcome[], seconds: number): IngestSummary {
+  const written = outcomes.filter((o) => o.status !== 'failed');
+  return {
+    documents: written.length,
+    passages: written.reduce((n, o) => n + o.passages, 0),
+    failed: outcomes.length - written.length,
+    seconds,
+  };
 }
 
 /** Ingests a SQuAD file's articles as text documents (through the real ingestor: converter, splitter, store). */
-export function ingestSquadArticles(ingestor: Ingestor, dataset: EvalDataset): Promise<IngestSummary> {
-  return ingestAll(
-    ingestor,
-    squadDocuments(dataset).map((d) => ({
-      name: d.name,
-      load: async () => Buffer.from(d.text, 'utf8'),
-      mediaType: 'text/plain',
-    })),
-  );
+export async function ingestSquadArticles(ingestor: Ingestor, dataset: EvalDataset): Promise<IngestSummary> {
+  const started = performance.now();
+  const outcomes: IngestOutcome[] = [];
+  for (const d of squadDocuments(dataset)) {
+    outcomes.push(await ingestor.ingestSafely({ name: d.name, data: Buffer.from(d.text, 'utf8'), mediaType: 'text/plain' }));
+  }
+  return ingestSummary(outcomes, (performance.now() - started) / 1000);
 }
 
-/** Ingests every supported file under a folder, named as `docqa ingest <dir>` names them. */
+/** Ingests every supported file under a folder as `docqa ingest <dir>` does (same names, limits, concurrency). */
 export async function ingestCorpus(ingestor: Ingestor, dir: string): Promise<IngestSummary> {
   const { files } = await collectFiles([dir]);
   if (files.length === 0) throw new BadInputError(`--corpus ${dir}: no supported files in it`, 'corpus');
-  return ingestAll(
-    ingestor,
-    files.map((f) => ({ name: f.name, load: () => fs.readFile(f.file) })),
-  );
+  const batch = await ingestBatch(ingestor, files, { concurrency: ingestor.limits.concurrency ?? 1 });
+  return ingestSummary(batch.outcomes, batch.seconds);
 }
