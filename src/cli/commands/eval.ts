@@ -1,15 +1,21 @@
 import { Command } from 'commander';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { compareRuns } from '../../eval/compare.js';
 import { runEvaluation, type EvaluationOptions } from '../../eval/evaluate.js';
 import { formatComparison, formatHistory, formatSummary } from '../../eval/format.js';
 import { renderReport } from '../../eval/report.js';
-import { summaryOf, type EvalMode } from '../../eval/result.js';
+import { summaryOf, type EvalMode, type EvalResult } from '../../eval/result.js';
 import { listRuns, loadRun, runsDir } from '../../eval/runs.js';
 import { countProgress } from '../../util/progress.js';
 import { calibrateCommand, makeSetsCommand } from './calibrate.js';
+import { writeOutputFile } from '../files.js';
 import { addConfigOptions, configFrom, parseIntFlag, parseProbabilityFlag } from '../options.js';
+
+/** A run's summary on stdout: JSON with the run's folder (null when not saved), or the text summary. */
+function printRun(result: EvalResult, dir: string | null, json: boolean): void {
+  if (json) process.stdout.write(JSON.stringify({ ...summaryOf(result), dir }, null, 2) + '\n');
+  else process.stdout.write(formatSummary(result, dir ?? undefined) + '\n');
+}
 
 function runCommand(mode: EvalMode): Command {
   const cmd = addConfigOptions(new Command(mode))
@@ -63,13 +69,8 @@ function runCommand(mode: EvalMode): Command {
       [flags.naProbs, files.naProbs],
       [flags.report, files.html],
     ];
-    for (const [file, content] of extra) {
-      if (!file) continue;
-      await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-      await fs.writeFile(file, content);
-    }
-    if (flags.json) process.stdout.write(JSON.stringify({ ...summaryOf(result), dir }, null, 2) + '\n');
-    else process.stdout.write(formatSummary(result, dir ?? undefined) + '\n');
+    for (const [file, content] of extra) if (file) await writeOutputFile(file, content);
+    printRun(result, dir, flags.json === true);
   });
 }
 
@@ -117,9 +118,7 @@ function showCommand(): Command {
     .action(async (ref: string, flags) => {
       const config = configFrom(flags);
       const result = await loadRun(config.dataDir, ref);
-      const dir = path.join(runsDir(config.dataDir), result.id);
-      if (flags.json) process.stdout.write(JSON.stringify({ ...summaryOf(result), dir }, null, 2) + '\n');
-      else process.stdout.write(formatSummary(result, dir) + '\n');
+      printRun(result, path.join(runsDir(config.dataDir), result.id), flags.json === true);
     });
 }
 
@@ -132,8 +131,7 @@ function reportCommand(): Command {
       const config = configFrom(flags);
       const result = await loadRun(config.dataDir, ref);
       const file = flags.out ?? path.join(runsDir(config.dataDir), result.id, 'report.html');
-      await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-      await fs.writeFile(file, renderReport(result));
+      await writeOutputFile(file, renderReport(result));
       process.stdout.write(`${file}\n`);
     });
 }

@@ -1,24 +1,16 @@
 import { Command } from 'commander';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { ingestBatch } from '../../ingest/batch.js';
 import { collectFiles } from '../../ingest/files.js';
 import { barProgress, lineProgress, silentProgress, type Progress } from '../../ingest/progress.js';
 import { fileReport, formatSummary, summarize } from '../../ingest/report.js';
 import { openServices } from '../../services.js';
 import { EXIT } from '../exit.js';
+import { writeOutputFile } from '../files.js';
 import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 /** Conventional exit status of a process stopped by SIGINT (128 + 2): the run was interrupted, not broken. */
 const INTERRUPTED = 130;
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, file);
-}
 
 export function ingestCommand(): Command {
   return addConfigOptions(new Command('ingest'))
@@ -76,7 +68,7 @@ export function ingestCommand(): Command {
         } else {
           process.stdout.write(formatSummary(summary) + '\n');
         }
-        if (flags.metricsFile) await writeAtomically(flags.metricsFile, await services.metrics.registry.metrics());
+        if (flags.metricsFile) await writeOutputFile(flags.metricsFile, await services.metrics.registry.metrics());
         if (result.aborted) process.exitCode = INTERRUPTED;
         else if (summary.files.failed > 0) process.exitCode = EXIT.partial;
       } finally {
