@@ -5,13 +5,25 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, DEFAULT_NO_ANSWER_THRESHOLD, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
-import { openScratchServices } from '../src/services.js';
+import { DEFAULT_READ_OPTIONS } from '../src/reader/types.js';
+import { openScratchServices, readOptionsOf } from '../src/services.js';
 import { makeDoc } from './store/contract.js';
 import { TINY_ROBERTA, tempServices } from './helpers/services.js';
 
 const quiet = () => ({ logger: createLogger('silent'), metrics: new Metrics({ defaultMetrics: false }) });
 
 describe('services', () => {
+  it("reads with the config's defaults, which the reader's own defaults agree with", () => {
+    const fromConfig = readOptionsOf(CONFIG_DEFAULTS);
+    expect(fromConfig).toEqual({
+      maxSeqLength: DEFAULT_READ_OPTIONS.maxSeqLength,
+      docStride: DEFAULT_READ_OPTIONS.docStride,
+      maxQuestionLength: DEFAULT_READ_OPTIONS.maxQuestionLength,
+      maxAnswerLength: DEFAULT_READ_OPTIONS.maxAnswerLength,
+      batchSize: DEFAULT_READ_OPTIONS.batchSize,
+    });
+  });
+
   it('reads with the config settings and takes the no-answer threshold from the config, else the model, else the default', async () => {
     const services = await tempServices({ maxSeqLength: 256, docStride: 64 });
     try {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { CONFIG_DEFAULTS } from '../config.js';
 import { BadInputError, DocqaError, UnavailableError, errorMessage } from '../errors.js';
 import {
   deriveSplit,
@@ -308,7 +309,7 @@ export function failureOf(outcomes: readonly FileOutcome[], catalog: SquadCatalo
  * The path of a file under <dataDir>/squad/, or an error saying how to get it (for benchmarks and scripts that need
  * the full data sets).
  */
-export function requireSquadFile(name: string, dataDir = process.env.DOCQA_DATA_DIR ?? 'data'): string {
+export function requireSquadFile(name: string, dataDir = process.env.DOCQA_DATA_DIR || CONFIG_DEFAULTS.dataDir): string {
   const file = path.resolve(squadDir(dataDir), name);
   if (!fs.existsSync(file)) {
     throw new Error(`${file} not found: run \`npx docqa data fetch squad\` first (see docs/evaluation.md#data-sets)`);
