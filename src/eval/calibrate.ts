@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError } from '../errors.js';
 import { FEATURE_NAMES, type Calibrator } from '../qa/confidence.js';
-import { CANDIDATES_SCHEMA } from './calibration.js';
+import { CANDIDATES_SCHEMA, hasRawInputs, withCurrentFeatures } from './calibration.js';
 import type { DatasetInfo } from './dataset.js';
 import type { CandidateRecord } from './runner.js';
 import { calibrationSets, type SquadJson } from './sets.js';
@@ -36,10 +36,13 @@ export async function readCandidatesFile(file: string): Promise<CandidatesFile> 
   if (header?.candidates !== CANDIDATES_SCHEMA) {
     throw new BadInputError(`${file}: not a candidates file of 'docqa eval open --candidates' (first line must say "candidates": "${CANDIDATES_SCHEMA}")`, 'candidates');
   }
+  const records = lines.slice(1).map((l, i) => parse(l, i + 2) as CandidateRecord);
+  // features are computed again from the raw inputs the file keeps, so an older file serves newer features
+  if (records.every(hasRawInputs)) return { file, header: { ...header, features: [...FEATURE_NAMES] }, records: records.map(withCurrentFeatures) };
   if (JSON.stringify(header.features) !== JSON.stringify(FEATURE_NAMES)) {
-    throw new BadInputError(`${file}: written with other features (${header.features.join(', ')}); run the evaluation again`, 'candidates');
+    throw new BadInputError(`${file}: written with other features (${header.features.join(', ')}) and without the raw inputs to compute them again; run the evaluation again`, 'candidates');
   }
-  return { file, header, records: lines.slice(1).map((l, i) => parse(l, i + 2) as CandidateRecord) };
+  return { file, header, records };
 }
 
 /** Stores `calibrator` as manifest.json's calibration[modelFile], keeping everything else of the manifest. */

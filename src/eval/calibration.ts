@@ -9,7 +9,9 @@
  * - The minimum confidence: the value that maximises the official SQuAD F1 of the fitting set when questions
  *   whose best answer is less confident are answered with "no answer".
  */
+import type { SearchHit } from '../store/store.js';
 import {
+  candidateFeatures,
   logisticScore,
   calibratedConfidence,
   CONFIDENCE_TARGET,
@@ -44,6 +46,26 @@ const RANK = FEATURE_NAMES.indexOf('rankLog');
 /** The question's candidates best first by the pipeline's ranking key (rankLog grows with the rank). */
 export function byRankingKey(candidates: readonly Candidate[]): Candidate[] {
   return [...candidates].sort((a, b) => a.features[RANK]! - b.features[RANK]!);
+}
+
+/** Has the record what its features are computed from (files of `eval open --candidates` since they have it)? */
+export function hasRawInputs(r: CandidateRecord): boolean {
+  return Array.isArray(r.passages) && r.candidates.every((c) => c.span !== undefined);
+}
+
+/**
+ * The record with every candidate's features computed again by the current code (src/qa/confidence.ts) from the
+ * raw inputs it keeps: a candidates file stays usable when features are added.
+ */
+export function withCurrentFeatures(r: CandidateRecord): CandidateRecord {
+  const hits = (r.passages ?? []).map((p) => ({ passage: { id: p.id, text: p.text }, score: p.retrieverScore }) as unknown as SearchHit);
+  const ranked = [...r.candidates].sort((a, b) => b.rankScore - a.rankScore);
+  const spans = ranked.map((c) => ({
+    span: { passageId: c.passageId, text: c.text, ...c.span, window: 0, startToken: 0, endToken: 0 },
+    rankScore: c.rankScore,
+  }));
+  const features = candidateFeatures(r.question, spans, hits, r.readerNoAnswerScore);
+  return { ...r, candidates: ranked.map((c, i) => ({ ...c, features: features[i]! })) };
 }
 
 export interface TrainingSet {

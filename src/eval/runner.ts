@@ -101,6 +101,8 @@ export interface CandidateRecord {
   readerNoAnswerScore: number;
   /** Every candidate, best first by the pipeline's confidence. */
   candidates: Candidate[];
+  /** The passages read (retriever order), so that features can be computed again from the raw inputs. */
+  passages?: { id: string; document: string; text: string; retrieverScore: number }[];
 }
 
 export async function runOpenMode(
@@ -119,6 +121,7 @@ export async function runOpenMode(
       document: q.document,
       readerNoAnswerScore: result.noAnswer.readerNoAnswerScore,
       candidates: result.candidates ?? [],
+      passages: result.passages ?? [],
     });
     const best = result.answers[0];
     // a question that names its document is answered only by that document: an equal text elsewhere is luck

@@ -76,4 +76,6 @@ export interface Candidate {
   document: string | null;
   /** In FEATURE_NAMES order (src/qa/confidence.ts). */
   features: number[];
+  /** What the features were computed from (offsets into the passage text), so that they can be computed again. */
+  span: { charStart: number; charEnd: number; score: number; logit: number; nullLogit: number };
 }

@@ -35,7 +35,11 @@ export const FEATURE_NAMES = [
   'passageCoverage', // share of the question's content words that occur in the candidate's passage
   'bestCoverage', // the largest such share over the passages read
   'missingWordsLog', // log(1 + content words of the question that occur in none of the passages read)
+  'nearCoverage', // share of the question's content words within NEAR_CHARS characters of the answer
 ] as const;
+
+/** Characters on each side of an answer that `nearCoverage` looks at (about a sentence). */
+export const NEAR_CHARS = 150;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** What the calibrator was fitted to predict. */
@@ -89,6 +93,11 @@ const STOPWORDS = new Set(
 /** The question's content words (lower case, no function words), each once. */
 export function contentWords(s: string): string[] {
   return [...new Set((s.toLowerCase().match(WORD) ?? []).filter((w) => !STOPWORDS.has(w)))];
+}
+
+/** The share of `words` around (not in) the answer span: a right answer usually sits among the question's words. */
+function nearCoverage(words: readonly string[], text: string, start: number, end: number): number {
+  return coverage(words, text.slice(Math.max(0, start - NEAR_CHARS), start) + ' ' + text.slice(end, end + NEAR_CHARS));
 }
 
 function coverage(words: readonly string[], text: string): number {
@@ -147,6 +156,7 @@ export function candidateFeatures(
   const bestCoverage = hits.reduce((m, h) => Math.max(m, passageCoverage.get(h.passage.id)!), 0);
   const allText = new Set(hits.flatMap((h) => h.passage.text.toLowerCase().match(WORD) ?? []));
   const missing = content.filter((w) => !allText.has(w)).length;
+  const passageText = new Map(hits.map((h) => [h.passage.id, h.passage.text]));
   return ranked.map((c, i) => {
     const { span } = c;
     const bm25 = passageBm25.get(span.passageId) ?? 0;
@@ -171,6 +181,7 @@ export function candidateFeatures(
       passageCoverage: passageCoverage.get(span.passageId) ?? 0,
       bestCoverage,
       missingWordsLog: Math.log1p(missing),
+      nearCoverage: nearCoverage(content, passageText.get(span.passageId) ?? '', span.charStart, span.charEnd),
     };
     return FEATURE_NAMES.map((f) => values[f]);
   });

@@ -108,6 +108,13 @@ export class QaPipeline {
           passageId: c.span.passageId,
           document: byPassage.get(c.span.passageId)?.document.name ?? null,
           features: c.features,
+          span: {
+            charStart: c.span.charStart,
+            charEnd: c.span.charEnd,
+            score: c.span.score,
+            logit: c.span.logit,
+            nullLogit: c.span.nullLogit,
+          },
         }),
       );
     }

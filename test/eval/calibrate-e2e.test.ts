@@ -60,7 +60,15 @@ describe('docqa eval calibrate', () => {
     const records = lines.slice(1);
     expect(records.some((r) => r.answers.length === 0)).toBe(true);
     expect(records.some((r) => r.answers.length > 0)).toBe(true);
-    for (const r of records) for (const c of r.candidates) expect(c.features).toHaveLength(FEATURE_NAMES.length);
+    for (const r of records) {
+      if (r.candidates.length > 0) expect(r.passages.length).toBeGreaterThan(0);
+      for (const c of r.candidates) {
+        expect(c.features).toHaveLength(FEATURE_NAMES.length);
+        // the raw inputs are kept: the span lies in its passage
+        const passage = r.passages.find((p: { id: string }) => p.id === c.passageId);
+        expect(passage.text.slice(c.span.charStart, c.span.charEnd)).toBe(c.text);
+      }
+    }
 
     const fitted = JSON.parse(await run(evalCommand, 'calibrate', candidates, '--write', '--json', ...common));
     expect(fitted.written).toBe(path.join(modelDir, 'manifest.json'));

@@ -8,7 +8,9 @@ import {
   f1At,
   fitCalibrator,
   fitLogistic,
+  hasRawInputs,
   isotonicFit,
+  withCurrentFeatures,
   solve,
   trainingSet,
   type Decision,
@@ -94,10 +96,28 @@ function record(id: string, answers: string[], document: string | null, candidat
       const features = FEATURE_NAMES.map(() => 0);
       features[FEATURE_NAMES.indexOf('margin')] = margin;
       features[FEATURE_NAMES.indexOf('rankLog')] = Math.log1p(i);
-      return { text, document: doc, confidence: 0, rankScore: margin, passageId: `p${i}`, features };
+      return { text, document: doc, confidence: 0, rankScore: margin, passageId: `p${i}`, features, span: { charStart: 0, charEnd: text.length, score: 0.5, logit: margin, nullLogit: 0 } };
     }),
   };
 }
+
+describe('features from raw inputs', () => {
+  it('computes the features of a record again with the current code, from the passages and spans it keeps', () => {
+    const r = record('q', ['Smiljan'], null, [['Smiljan', 'd', 3]]);
+    r.question = 'Where was Tesla born?';
+    r.passages = [{ id: 'p0', document: 'd', text: 'Tesla was born in Smiljan.', retrieverScore: 4 }];
+    r.candidates[0]!.span = { charStart: 18, charEnd: 25, score: 0.9, logit: 5, nullLogit: 2 };
+    r.candidates[0]!.features = [1, 2, 3]; // stale: written by an older version
+    expect(hasRawInputs(r)).toBe(true);
+    const again = withCurrentFeatures(r);
+    const f = (name: (typeof FEATURE_NAMES)[number]) => again.candidates[0]!.features[FEATURE_NAMES.indexOf(name)];
+    expect(again.candidates[0]!.features).toHaveLength(FEATURE_NAMES.length);
+    expect(f('margin')).toBe(3);
+    expect(f('bm25')).toBe(4);
+    expect(f('nearCoverage')).toBe(1);
+    expect(hasRawInputs({ ...r, passages: undefined })).toBe(false);
+  });
+});
 
 describe('labels', () => {
   it('an answer is correct at F1 >= 0.5, and only from the document the question names', () => {

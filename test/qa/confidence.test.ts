@@ -4,11 +4,12 @@ import type { AnswerSpan } from '../../src/reader/types.js';
 import type { SearchHit } from '../../src/store/store.js';
 
 const hit = (id: string, text: string, score: number) => ({ passage: { id, text }, score }) as unknown as SearchHit;
+const TEXTS: Record<string, string> = { p1: 'Tesla was born in Smiljan in 1856.', p2: 'Smiljan is a village in Lika.' };
 const span = (passageId: string, text: string, logit: number, nullLogit: number, score = 0.5): AnswerSpan => ({
   passageId,
   text,
-  charStart: 0,
-  charEnd: text.length,
+  charStart: TEXTS[passageId]!.indexOf(text),
+  charEnd: TEXTS[passageId]!.indexOf(text) + text.length,
   score,
   logit,
   nullLogit,
@@ -18,7 +19,7 @@ const span = (passageId: string, text: string, logit: number, nullLogit: number,
 });
 
 describe('candidate features', () => {
-  const hits = [hit('p1', 'Tesla was born in Smiljan in 1856.', 8), hit('p2', 'Smiljan is a village in Lika.', 4)];
+  const hits = [hit('p1', TEXTS.p1!, 8), hit('p2', TEXTS.p2!, 4)];
   const ranked = [
     { span: span('p1', 'Smiljan', 9, 1), rankScore: 13 },
     { span: span('p2', 'Smiljan', 6, 2), rankScore: 6.5 },
@@ -54,6 +55,8 @@ describe('candidate features', () => {
     expect(f(1, 'passageCoverage')).toBe(0);
     expect(f(1, 'bestCoverage')).toBeCloseTo(2 / 3, 12);
     expect(f(0, 'missingWordsLog')).toBeCloseTo(Math.log1p(1), 12); // nikola is in no passage
+    // around (not in) the answer: 'Tesla was born in [Smiljan] in 1856.' holds tesla and born
+    expect(f(0, 'nearCoverage')).toBeCloseTo(2 / 3, 12);
   });
 
   it('normalises answers as SQuAD does, for agreement', () => {
