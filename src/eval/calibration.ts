@@ -29,6 +29,9 @@ export const CANDIDATES_SCHEMA = 'docqa-candidates/1';
 /** Candidates per question that the fit sees (the best by the ranking key). */
 export const DEFAULT_PER_QUESTION = 5;
 export const DEFAULT_L2 = 1.0;
+/** The isotonic map's largest and smallest values. */
+export const ISOTONIC_CEILING = 0.99;
+export const ISOTONIC_FLOOR = 0.01;
 
 /** The SQuAD F1 (0..1) of a candidate as an answer to its question (0 from another document than the named one). */
 export function candidateF1(record: Pick<CandidateRecord, 'answers' | 'document'>, candidate: Pick<Candidate, 'text' | 'document'>): number {
@@ -185,7 +188,8 @@ export function isotonicFit(x: readonly number[], y: readonly number[]): { x: nu
     const bx = b.sx / b.n;
     if (px.length > 0 && bx <= px[px.length - 1]!) continue; // equal x (ties merged into one block already)
     px.push(bx);
-    py.push(b.sy / b.n);
+    // never certain: a block that was always right (or wrong) on the fitting data says 0.99 (0.01)
+    py.push(Math.min(ISOTONIC_CEILING, Math.max(ISOTONIC_FLOOR, b.sy / b.n)));
   }
   return { x: px, y: py };
 }

@@ -36,6 +36,7 @@ export const FEATURE_NAMES = [
   'bestCoverage', // the largest such share over the passages read
   'missingWordsLog', // log(1 + content words of the question that occur in none of the passages read)
   'nearCoverage', // share of the question's content words within NEAR_CHARS characters of the answer
+  'nearNames', // share of the question's names (capitalised words after its first) within NEAR_CHARS of the answer
 ] as const;
 
 /** Characters on each side of an answer that `nearCoverage` looks at (about a sentence). */
@@ -89,6 +90,12 @@ const STOPWORDS = new Set(
     'first name named called kind type year years time')
     .split(' '),
 );
+
+/** The question's names: capitalised words after its first word (lower case, each once): "France", "Tesla". */
+export function questionNames(s: string): string[] {
+  const words = s.match(WORD) ?? [];
+  return [...new Set(words.slice(1).filter((w) => /^\p{Lu}/u.test(w)).map((w) => w.toLowerCase()))].filter((w) => !STOPWORDS.has(w));
+}
 
 /** The question's content words (lower case, no function words), each once. */
 export function contentWords(s: string): string[] {
@@ -152,6 +159,7 @@ export function candidateFeatures(
   });
   const questionWords = Math.max(1, wordCount(question));
   const content = contentWords(question);
+  const names = questionNames(question);
   const passageCoverage = new Map(hits.map((h) => [h.passage.id, coverage(content, h.passage.text)]));
   const bestCoverage = hits.reduce((m, h) => Math.max(m, passageCoverage.get(h.passage.id)!), 0);
   const allText = new Set(hits.flatMap((h) => h.passage.text.toLowerCase().match(WORD) ?? []));
@@ -182,6 +190,7 @@ export function candidateFeatures(
       bestCoverage,
       missingWordsLog: Math.log1p(missing),
       nearCoverage: nearCoverage(content, passageText.get(span.passageId) ?? '', span.charStart, span.charEnd),
+      nearNames: nearCoverage(names, passageText.get(span.passageId) ?? '', span.charStart, span.charEnd),
     };
     return FEATURE_NAMES.map((f) => values[f]);
   });

@@ -187,11 +187,11 @@ describe('parseCalibrator', () => {
 describe('isotonic stage', () => {
   it('pools adjacent violators into a non-decreasing map, interpolated and clamped', () => {
     const fit = isotonicFit([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0, 1, 0, 0, 1, 1]);
-    expect(fit.y).toEqual([0, 1 / 3, 1]);
+    expect(fit.y).toEqual([0.01, 1 / 3, 0.99]);
     expect(fit.x.map((v) => Number(v.toFixed(12)))).toEqual([0.1, 0.3, 0.55]);
-    expect(interpolate(fit, 0)).toBe(0);
-    expect(interpolate(fit, 0.2)).toBeCloseTo(1 / 6, 12);
-    expect(interpolate(fit, 0.9)).toBe(1);
+    expect(interpolate(fit, 0)).toBe(0.01);
+    expect(interpolate(fit, 0.2)).toBeCloseTo((0.01 + 1 / 3) / 2, 12);
+    expect(interpolate(fit, 0.9)).toBe(0.99);
     expect(parseCalibrator({ method: 'logistic', features: ['margin'], mean: [0], scale: [1], weights: [1], bias: 0, minConfidence: 0.5, isotonic: { x: [0.2, 0.1], y: [0, 1] } })).toMatch(/isotonic/);
   });
 });

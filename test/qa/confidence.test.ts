@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidateFeatures, contentWords, FEATURE_NAMES, normalizeText, type FeatureName } from '../../src/qa/confidence.js';
+import { candidateFeatures, contentWords, FEATURE_NAMES, normalizeText, questionNames, type FeatureName } from '../../src/qa/confidence.js';
 import type { AnswerSpan } from '../../src/reader/types.js';
 import type { SearchHit } from '../../src/store/store.js';
 
@@ -57,6 +57,10 @@ describe('candidate features', () => {
     expect(f(0, 'missingWordsLog')).toBeCloseTo(Math.log1p(1), 12); // nikola is in no passage
     // around (not in) the answer: 'Tesla was born in [Smiljan] in 1856.' holds tesla and born
     expect(f(0, 'nearCoverage')).toBeCloseTo(2 / 3, 12);
+    // names: Nikola and Tesla; only Tesla is near 'Smiljan' in p1, neither in p2
+    expect(questionNames('Where was Nikola Tesla born?')).toEqual(['nikola', 'tesla']);
+    expect(f(0, 'nearNames')).toBe(0.5);
+    expect(f(1, 'nearNames')).toBe(0);
   });
 
   it('normalises answers as SQuAD does, for agreement', () => {
