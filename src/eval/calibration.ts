@@ -9,6 +9,7 @@
  * - The minimum confidence: the value that maximises the official SQuAD F1 of the fitting set when questions
  *   whose best answer is less confident are answered with "no answer".
  */
+import { DEFAULT_MIN_CONFIDENCE } from '../config.js';
 import type { SearchHit } from '../store/store.js';
 import {
   candidateFeatures,
@@ -341,7 +342,7 @@ export function fitCalibrator(
     scale: fit.scale,
     weights: fit.weights,
     bias: fit.bias,
-    minConfidence: 0.5,
+    minConfidence: DEFAULT_MIN_CONFIDENCE,
   };
   if (options.isotonic ?? true) {
     // second stage: map the logistic score of each question's best candidate to how often such answers are right
@@ -362,8 +363,8 @@ export function fitCalibrator(
   const ds = decisions(records, (c) => calibratedConfidence(calibrator, c.features));
   const hasUnanswerable = ds.some((d) => !d.hasAnswer);
   const best = bestMinConfidence(ds);
-  // without unanswerable questions "always answer" is trivially best: keep the neutral 0.5 then
-  calibrator.minConfidence = hasUnanswerable ? Number(best.minConfidence.toFixed(4)) : 0.5;
+  // without unanswerable questions "always answer" is trivially best: keep the default then
+  calibrator.minConfidence = hasUnanswerable ? Number(best.minConfidence.toFixed(4)) : DEFAULT_MIN_CONFIDENCE;
   const report = confidenceReport(ds, calibrator.minConfidence);
   calibrator.fit = {
     examples: set.x.length,
@@ -376,7 +377,7 @@ export function fitCalibrator(
     unanswerable: report.noAnswer,
     f1: report.f1,
     ece: report.ece,
-    minConfidenceChosenFor: hasUnanswerable ? 'best F1 on the fitting set' : 'no unanswerable questions in the fitting set: default 0.5',
+    minConfidenceChosenFor: hasUnanswerable ? 'best F1 on the fitting set' : `no unanswerable questions in the fitting set: the default ${DEFAULT_MIN_CONFIDENCE}`,
   };
   if (options.fittedOn) calibrator.fittedOn = options.fittedOn;
   return calibrator;

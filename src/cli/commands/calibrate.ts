@@ -1,3 +1,4 @@
+import { DEFAULT_MIN_CONFIDENCE } from '../../config.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { confidenceReport, decisions, fitCalibrator } from '../../eval/calibration.js';
 import { makeCalibrationSets, readCandidatesFile, writeCalibration } from '../../eval/calibrate.js';
@@ -85,7 +86,7 @@ export function calibrateCommand(): Command {
       const confidenceOf = calibrator
         ? (c: { features: number[] }) => calibratedConfidence(calibrator!, c.features)
         : (c: { features: number[] }) => uncalibratedConfidence(c.features);
-      const minConfidence = flags.minConfidence ?? calibrator?.minConfidence ?? 0.5;
+      const minConfidence = flags.minConfidence ?? calibrator?.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
       const ds = decisions(records, confidenceOf);
       const report = confidenceReport(ds, minConfidence);
       const sweep = flags.sweep ? Array.from({ length: 19 }, (_, i) => confidenceReport(ds, (i + 1) / 20)) : undefined;
