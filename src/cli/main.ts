@@ -5,6 +5,7 @@ import { dataCommand } from './commands/data.js';
 import { documentsCommand } from './commands/documents.js';
 import { evalCommand } from './commands/eval.js';
 import { ingestCommand } from './commands/ingest.js';
+import { modelCommand } from './commands/model.js';
 import { serveCommand } from './commands/serve.js';
 import { exitCodeOf, reportError } from './exit.js';
 import { throwOnUsageErrors } from './usage.js';
@@ -18,7 +19,8 @@ export function buildCli(): Command {
     .addCommand(askCommand())
     .addCommand(serveCommand())
     .addCommand(evalCommand())
-    .addCommand(dataCommand());
+    .addCommand(dataCommand())
+    .addCommand(modelCommand());
   return throwOnUsageErrors(cli);
 }
 
