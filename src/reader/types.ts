@@ -86,6 +86,7 @@ export interface ModelInfo {
   sha256?: string;
   /** Recommended no-answer threshold from the model's manifest, when the model was evaluated. */
   noAnswerThreshold?: number;
+  /** The confidence calibrator fitted for this ONNX file (manifest.json `calibration[file]`), when there is one. */
   calibrator?: Calibrator;
 }
 
