@@ -31,19 +31,14 @@ import tarfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import sha256  # noqa: E402
+
 PART_BYTES = 16_000_000
 MAX_FILES = 8
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 SMALL_BYTES = 2_000_000  # files up to this size go into small.tar
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------------------- folder
@@ -157,7 +152,6 @@ def unslim(a) -> int:
     from safetensors.torch import load_file
     from transformers import BertConfig, BertForQuestionAnswering
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from onnx_to_bert import load_int8_base
 
     encoder, _ = load_int8_base(Path(a.base))

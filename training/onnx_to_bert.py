@@ -33,11 +33,13 @@ model is measured against the fp32 one (max abs diff and mean cosine of last hid
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import sha256  # noqa: E402
 
 import numpy as np
 
@@ -78,14 +80,6 @@ SENTENCES = [
 assert len(SENTENCES) == 32
 
 NAMES = ["input_ids", "attention_mask", "token_type_ids"]
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------------------- convert
