@@ -7,12 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { askCommand } from '../../src/cli/commands/ask.js';
 import { ingestCommand } from '../../src/cli/commands/ingest.js';
-import { throwOnUsageErrors } from '../../src/cli/usage.js';
+import { runCommand } from '../helpers/cli.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { FEATURE_NAMES } from '../../src/qa/confidence.js';
 import { withForeignQuestions, type SquadJson } from '../../src/eval/sets.js';
@@ -24,19 +23,7 @@ const DEV_B = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'squad', 'squad-v1.1-d
 let dir: string;
 let modelDir: string;
 
-async function run(command: () => Command, ...args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await throwOnUsageErrors(command()).parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const run = runCommand;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-calibrate-'));

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalCommand } from '../../src/cli/commands/eval.js';
-import { throwOnUsageErrors } from '../../src/cli/usage.js';
+import { runCommand } from '../helpers/cli.js';
 import { EXIT, exitCodeOf } from '../../src/cli/exit.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { BadInputError, NotFoundError } from '../../src/errors.js';
@@ -36,18 +36,8 @@ const common = () => ['--data-dir', path.join(dir, 'data'), '--model-dir', TINY_
 const dataDir = () => ['--data-dir', path.join(dir, 'data')];
 
 /** Runs `docqa eval <args>` in-process and returns what it printed on stdout. */
-async function docqaEval(...args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await throwOnUsageErrors(evalCommand()).parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+function docqaEval(...args: string[]): Promise<string> {
+  return runCommand(evalCommand, ...args);
 }
 
 type Printed = EvalSummary & { dir: string };
