@@ -259,21 +259,23 @@ export function bestMinConfidence(decisions: readonly Decision[]): { minConfiden
   return best;
 }
 
+/** The candidate with the highest value (the first of equals), or undefined when there is none. */
+function bestCandidate(candidates: readonly Candidate[], valueOf: (c: Candidate) => number): { candidate: Candidate; value: number } | undefined {
+  let best: { candidate: Candidate; value: number } | undefined;
+  for (const candidate of candidates) {
+    const value = valueOf(candidate);
+    if (!best || value > best.value) best = { candidate, value };
+  }
+  return best;
+}
+
 /** The best answer of each record and its confidence under `confidenceOf`. */
 export function decisions(records: readonly CandidateRecord[], confidenceOf: (c: Candidate) => number): Decision[] {
   return records.map((r) => {
-    let best: Candidate | undefined;
-    let bestConfidence = -1;
-    for (const c of r.candidates) {
-      const v = confidenceOf(c);
-      if (v > bestConfidence) {
-        best = c;
-        bestConfidence = v;
-      }
-    }
-    const f1 = best ? candidateF1(r, best) : 0;
-    const exact = best && f1 > 0 ? scorePrediction(r.answers, best.text).exact : 0;
-    return { hasAnswer: r.answers.length > 0, confidence: bestConfidence, f1, exact };
+    const top = bestCandidate(r.candidates, confidenceOf);
+    const f1 = top ? candidateF1(r, top.candidate) : 0;
+    const exact = top && f1 > 0 ? scorePrediction(r.answers, top.candidate.text).exact : 0;
+    return { hasAnswer: r.answers.length > 0, confidence: top?.value ?? -1, f1, exact };
   });
 }
 
@@ -346,18 +348,10 @@ export function fitCalibrator(
   };
   if (options.isotonic ?? true) {
     // second stage: map the logistic score of each question's best candidate to how often such answers are right
-    const best = records.map((r) => {
-      let top: Candidate | undefined;
-      let score = -1;
-      for (const c of r.candidates) {
-        const s = logisticScore(calibrator, c.features);
-        if (s > score) {
-          score = s;
-          top = c;
-        }
-      }
-      return top ? { score, correct: isCorrect(r, top) ? 1 : 0 } : undefined;
-    }).filter((v) => v !== undefined);
+    const best = records.flatMap((r) => {
+      const top = bestCandidate(r.candidates, (c) => logisticScore(calibrator, c.features));
+      return top ? [{ score: top.value, correct: isCorrect(r, top.candidate) ? 1 : 0 }] : [];
+    });
     if (best.length > 0) calibrator.isotonic = isotonicFit(best.map((b) => b.score), best.map((b) => b.correct));
   }
   const ds = decisions(records, (c) => calibratedConfidence(calibrator, c.features));

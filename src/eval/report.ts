@@ -13,6 +13,7 @@
  * - open mode: recall@k and where the misses were lost (retrieval vs reader).
  */
 import { COLORS, barChart, calibrationBins, calibrationChart, esc, fmt, histogramChart, pct, stackedBar, thr } from './charts.js';
+import { expectedCalibrationError } from './calibration.js';
 import type { EvalResult, QuestionRecord } from './result.js';
 import { scorePrediction } from './squad-metrics.js';
 import { percentile } from './stats.js';
@@ -166,7 +167,7 @@ export function renderReport(result: EvalResult): string {
   const answered = qs.filter((r) => r.prediction !== '' && typeof r.confidence === 'number');
   if (result.mode === 'open' && answered.length > 0) {
     const rel = calibrationBins(answered.map((r) => ({ score: r.confidence!, correct: r.f1 >= 0.5 })));
-    const ece = rel.reduce((s, b) => s + (b.count * Math.abs(b.accuracy - b.meanScore)) / answered.length, 0);
+    const ece = expectedCalibrationError(answered.map((r) => r.confidence!), answered.map((r) => r.f1 >= 0.5));
     sections.push(
       `<section class="row"><div><h2>Reliability of confidence</h2><p>Of the ${answered.length} questions docqa answered: the share whose answer is correct (F1 ≥ 0.5) per confidence bin (circle area: answers in the bin). On the dashed diagonal, confidence 0.7 means right 70% of the time. Expected calibration error ${fmt(ece, 3)}${result.settings.calibrated ? '' : ' (the model has no calibrator: confidence is uncalibrated)'}.</p></div>` +
         calibrationChart(rel, 'Confidence vs share correct', { xLabel: 'confidence (mean of bin)', yLabel: 'share correct (F1 ≥ 0.5)' }) +
