@@ -19,7 +19,7 @@ export function serveCommand(): Command {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       services.logger.info(
-        { port, host: config.host, store: config.store, model: reader.model, ...counts },
+        { port, host: config.host, store: config.store, model: { ...reader.model, calibrator: undefined, calibrated: reader.model.calibrator !== undefined }, ...counts },
         `docqa listening on http://${config.host}:${port}`,
       );
       process.stdout.write(`docqa listening on http://${config.host}:${port} (${counts.documents} documents)\n`);
