@@ -5,7 +5,7 @@
  *   than a fraction of the font size and neither side brings its own.
  * - Running headers and footers: rows near the top or bottom edge whose text (digits ignored, so "Page 3 of 9"
  *   matches "Page 4 of 9") repeats at the same height on at least 40% of the pages (and on two or more) are
- *   dropped.
+ *   dropped, unless they are all the text of their page (a page of one line keeps it).
  * - Two columns: a vertical gutter that no row crosses, with text on both sides in enough rows, splits each
  *   block of rows into its left column, then its right column. Rows that cross the gutter (a title, a wide
  *   figure caption) are kept whole and end the block above them. This does not depend on the order of the
@@ -134,6 +134,9 @@ function edgeRows(rows: Row[], pageHeight: number): Row[] {
   };
   const top = block(rows, (r) => r.y <= pageHeight * EDGE_BAND);
   const bottom = block([...rows].reverse(), (r) => r.y >= pageHeight * (1 - EDGE_BAND)).filter((r) => !top.includes(r));
+  // A header or footer runs above or below a body: a page whose rows are all edge rows (one line near the top of
+  // each page, a title slide) has no body, and its rows are its text, not running furniture.
+  if (top.length + bottom.length >= rows.length) return [];
   return [...top, ...bottom];
 }
 
