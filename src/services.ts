@@ -96,8 +96,8 @@ export async function openServices(config: Config, options: ServiceOptions = {})
   const getApp = () =>
     (app ??= (async () => {
       const [r, p] = await Promise.all([getReader(), getPipeline()]);
-      metrics.gauge('docqa_store_documents', 'Documents in the store', async () => (await store.counts()).documents);
-      metrics.gauge('docqa_store_passages', 'Passages in the store', async () => (await store.counts()).passages);
+      // cached: a scrape never fails, nor hangs, while the store is down (the last good counts, with their age)
+      metrics.trackStoreCounts(() => store.counts());
       // latest `docqa eval` scores per model version (docqa_eval_*), read from <data-dir>/eval/runs at scrape time
       metrics.trackEvalScores(() => loadEvalGaugeRows(config.dataDir));
       return buildApp({

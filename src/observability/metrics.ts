@@ -1,10 +1,13 @@
 import client from 'prom-client';
 import type { AskResult } from '../qa/answer.js';
 import type { IngestOutcome } from '../ingest/ingestor.js';
+import type { StoreCounts } from '../store/store.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const CHARS_PER_PAGE_BUCKETS = [0, 1, 100, 250, 500, 1000, 2000, 3000, 4000, 6000, 10_000];
 const PASSAGE_WORD_BUCKETS = [1, 5, 10, 25, 50, 75, 100, 125, 150, 175, 200, 300, 500];
+/** How long a scrape waits for fresh store counts before it reports the last good ones. */
+export const STORE_COUNTS_WAIT_MS = 1000;
 const SCORE_BUCKETS = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
 
 /** Labels of the docqa_eval_* gauges. */
@@ -196,6 +199,90 @@ export class Metrics {
       },
     });
   }
+
+  // ---- Store counts (issue 16): cached, so that a scrape never fails or hangs while the store is down ----
+  private storeCountsSource: (() => Promise<StoreCounts>) | null = null;
+  private storeCountsCache: { counts: StoreCounts; at: number } | null = null;
+  private storeCountsInFlight: Promise<void> | null = null;
+  private storeCountsWaitMs = STORE_COUNTS_WAIT_MS;
+  readonly storeCountErrors = new client.Counter({
+    name: 'docqa_store_count_errors_total',
+    help: 'Failed reads of the store counts behind docqa_store_documents/passages (the last good counts are kept)',
+    registers: [this.registry],
+  });
+
+  /**
+   * Starts reading the store counts unless a read is already running (at most one at a time, however many scrapes
+   * come in while the store hangs). Call after writes to refresh early; never rejects.
+   */
+  refreshStoreCounts(): Promise<void> {
+    const source = this.storeCountsSource;
+    if (!source) return Promise.resolve();
+    this.storeCountsInFlight ??= source()
+      .then((counts) => {
+        this.storeCountsCache = { counts, at: Date.now() };
+      })
+      .catch(() => {
+        this.storeCountErrors.inc();
+      })
+      .finally(() => {
+        this.storeCountsInFlight = null;
+      });
+    return this.storeCountsInFlight;
+  }
+
+  /** The counts a scrape reports: a fresh read when the store answers within the wait, else the last good ones. */
+  private async scrapedStoreCounts(): Promise<StoreCounts | null> {
+    const cached = this.storeCountsCache;
+    // the gauges are collected one after the other in one scrape: read the store once per scrape
+    if (!cached || Date.now() - cached.at > 1000) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.storeCountsWaitMs);
+        timer.unref();
+      });
+      await Promise.race([this.refreshStoreCounts(), waited]);
+      clearTimeout(timer);
+    }
+    return this.storeCountsCache?.counts ?? null;
+  }
+
+  /**
+   * Exports docqa_store_documents and docqa_store_passages from `read` (the store's counts) and
+   * docqa_store_counts_age_seconds. A scrape waits at most `waitMs` for a fresh read; when the store fails or is
+   * slower, the scrape reports the last good counts (their age says how old), or 0 with an age of +Inf before the
+   * first good read.
+   */
+  trackStoreCounts(read: () => Promise<StoreCounts>, options: { waitMs?: number } = {}): void {
+    const first = this.storeCountsSource === null;
+    this.storeCountsSource = read;
+    this.storeCountsCache = null;
+    if (options.waitMs !== undefined) this.storeCountsWaitMs = options.waitMs;
+    if (!first) return;
+    const counts = () => this.scrapedStoreCounts();
+    const cacheAt = () => this.storeCountsCache?.at ?? null;
+    const countGauge = (name: string, help: string, key: keyof StoreCounts) =>
+      new client.Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set((await counts())?.[key] ?? 0);
+        },
+      });
+    countGauge('docqa_store_documents', 'Documents in the store (last good count, see docqa_store_counts_age_seconds)', 'documents');
+    countGauge('docqa_store_passages', 'Passages in the store (last good count, see docqa_store_counts_age_seconds)', 'passages');
+    new client.Gauge({
+      name: 'docqa_store_counts_age_seconds',
+      help: 'Age of the store counts reported by docqa_store_documents/passages (grows while the store is down; +Inf: never counted)',
+      registers: [this.registry],
+      collect() {
+        const at = cacheAt();
+        this.set(at === null ? Infinity : (Date.now() - at) / 1000);
+      },
+    });
+  }
+  // ---- end of store counts ----
 
   // ---- Evaluation scores (issue 6): the latest stored `docqa eval` run per model version, dataset, sample, mode
   // and top-k, read from ${dataDir}/eval/runs at scrape time (see src/eval/gauges.ts), so an alert can fire on a drop.

@@ -1,0 +1,70 @@
+/**
+ * A TCP proxy in front of a real server (Elasticsearch), for outages seen from docqa's side without stopping the
+ * shared server: `refuse()` closes every connection and refuses new ones (a dead node), `hang()` accepts
+ * connections and never answers (a partitioned or frozen node), `restore()` forwards again.
+ */
+import net from 'node:net';
+
+export interface FaultProxy {
+  url: string;
+  refuse(): Promise<void>;
+  hang(): void;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function faultProxy(target: string): Promise<FaultProxy> {
+  const to = new URL(target);
+  const sockets = new Set<net.Socket>();
+  let mode: 'forward' | 'hang' = 'forward';
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    if (mode === 'hang') return; // read nothing, answer nothing
+    const upstream = net.connect(Number(to.port), to.hostname);
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(0);
+  const port = (server.address() as net.AddressInfo).port;
+  const dropAll = () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      dropAll();
+    });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async refuse() {
+      mode = 'forward';
+      await stop();
+    },
+    hang() {
+      mode = 'hang';
+      dropAll();
+    },
+    async restore() {
+      mode = 'forward';
+      dropAll();
+      if (!server.listening) await listen(port);
+    },
+    close: stop,
+  };
+}
