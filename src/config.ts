@@ -16,9 +16,15 @@ export const MAX_QUESTION_CHARS = 2000;
 /** The most answers returned / passages read per question: the bounds of the settings and of a request's topK / retrieverTopK. */
 export const MAX_ANSWER_TOP_K = 100;
 export const MAX_RETRIEVER_TOP_K = 1000;
+/** Feedback (POST /v1/feedback) bounds: the longest correctAnswer and comment (characters). */
+export const MAX_FEEDBACK_ANSWER_CHARS = 1000;
+export const MAX_FEEDBACK_COMMENT_CHARS = 2000;
+/** The most query-log records one `docqa queries list|export` / `docqa feedback export` call returns. */
+export const MAX_QUERY_LOG_PAGE = 100_000;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 const list = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0));
@@ -82,6 +88,18 @@ const schema = z.object({
   ingestConcurrency: int(1, 64).default(2),
   /** Heap limit (MiB) of each conversion worker thread; a file that needs more fails alone ('out_of_memory'). */
   fileMemoryMb: int(64, 65_536).default(1024),
+
+  // Query log and feedback (src/querylog): in <dataDir>/querylog.sqlite, or the index <esIndex>-queries
+  /** Record every HTTP ask (id, question, answers, decision, model, timings, filters) and accept feedback on it. */
+  queryLog: bool.default(true),
+  /** false: the log keeps only the question's sha256 and length, never its text (privacy). */
+  logQuestions: bool.default(true),
+  /** Records older than this many days are deleted (0: kept however old). */
+  queryLogRetentionDays: num(0, 36_500).default(30),
+  /** At most this many records are kept, the oldest deleted first (0: no limit). */
+  queryLogMaxRows: int(0, 1_000_000_000).default(1_000_000),
+  /** How often `serve` enforces the retention (it also does at start). */
+  queryLogPruneIntervalMs: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
 
   // HTTP
   apiKeys: list.default([]),

@@ -14,6 +14,10 @@ import { Ingestor } from './ingest/ingestor.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { QaPipeline } from './qa/pipeline.js';
+import { feedbackPrecision } from './querylog/precision.js';
+import { createQueryLog, retentionOf } from './querylog/factory.js';
+import { AskRecorder } from './querylog/recorder.js';
+import type { QueryLog } from './querylog/store.js';
 import { loadReader } from './reader/index.js';
 import type { ReadOptions, Reader } from './reader/types.js';
 import { createStore } from './store/factory.js';
@@ -38,6 +42,10 @@ export interface Services {
   pipeline(): Promise<QaPipeline>;
   /** The config's DOCQA_NO_ANSWER_THRESHOLD, else the model manifest's, else DEFAULT_NO_ANSWER_THRESHOLD. */
   noAnswerThreshold(): Promise<NoAnswerThreshold>;
+  /** The query log (SQLite file or Elasticsearch index, by DOCQA_STORE), opened on first use. */
+  queryLog(): Promise<QueryLog>;
+  /** Records asks and feedback in the query log with the configured privacy and retention. */
+  recorder(): Promise<AskRecorder>;
   /** The HTTP app (not listening), its /metrics with the store counts and the latest eval scores. Built once. */
   httpApp(): Promise<Express>;
   close(): Promise<void>;
@@ -70,6 +78,19 @@ export async function openServices(config: Config, options: ServiceOptions = {})
   let reader: Promise<Reader> | undefined;
   let pipeline: Promise<QaPipeline> | undefined;
   let app: Promise<Express> | undefined;
+  let queryLog: Promise<QueryLog> | undefined;
+  let recorder: Promise<AskRecorder> | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const getQueryLog = () =>
+    (queryLog ??= (async () => {
+      const log = createQueryLog(config);
+      await log.init();
+      return log;
+    })());
+  const getRecorder = () =>
+    (recorder ??= getQueryLog().then(
+      (log) => new AskRecorder(log, { logQuestions: config.logQuestions, retention: retentionOf(config) }),
+    ));
   const getReader = () =>
     (reader ??= loadReader({
       modelDir: config.modelDir,
@@ -100,6 +121,22 @@ export async function openServices(config: Config, options: ServiceOptions = {})
       metrics.trackStoreCounts(() => store.counts());
       // latest `docqa eval` scores per model version (docqa_eval_*), read from <data-dir>/eval/runs at scrape time
       metrics.trackEvalScores(() => loadEvalGaugeRows(config.dataDir));
+      let rec: AskRecorder | null = null;
+      if (config.queryLog) {
+        rec = await getRecorder();
+        const log = rec.log;
+        // rolling precision from feedback (docqa_feedback_*), read from the log at scrape time: survives restarts
+        metrics.trackFeedbackPrecision(() => feedbackPrecision(log, new Date()));
+        metrics.gauge('docqa_query_log_records', 'Asks kept in the query log', () => log.count());
+        const prune = (r: AskRecorder) =>
+          r.prune().then(
+            (n) => n > 0 && logger.info({ deleted: n }, 'query log retention: deleted old records'),
+            (err: unknown) => logger.warn({ err }, 'query log retention failed'),
+          );
+        await prune(rec);
+        pruneTimer = setInterval(() => void prune(rec!), config.queryLogPruneIntervalMs);
+        pruneTimer.unref();
+      }
       return buildApp({
         pipeline: p,
         store,
@@ -109,6 +146,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
         logger,
         apiKeys: config.apiKeys,
         maxUploadBytes: config.maxUploadBytes,
+        recorder: rec,
       });
     })());
   return {
@@ -126,9 +164,13 @@ export async function openServices(config: Config, options: ServiceOptions = {})
       if (model.noAnswerThreshold !== undefined) return { value: model.noAnswerThreshold, source: 'model manifest' };
       return { value: DEFAULT_NO_ANSWER_THRESHOLD, source: 'default' };
     },
+    queryLog: getQueryLog,
+    recorder: getRecorder,
     httpApp: getApp,
     async close() {
+      if (pruneTimer) clearInterval(pruneTimer);
       if (reader) await (await reader).close();
+      if (queryLog) await (await queryLog.catch(() => null))?.close();
       await ingestor.close();
       await store.close();
     },

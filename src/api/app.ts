@@ -4,12 +4,14 @@ import type { Ingestor } from '../ingest/ingestor.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { QaPipeline } from '../qa/pipeline.js';
+import type { AskRecorder } from '../querylog/recorder.js';
 import type { Reader } from '../reader/types.js';
 import type { DocumentStore } from '../store/store.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler } from './errors.js';
 import { askRoutes } from './routes/ask.js';
 import { documentRoutes } from './routes/documents.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 
 /** What the routes use, each given by the composition root (src/services.ts: Services.httpApp). */
@@ -22,6 +24,8 @@ export interface AppDeps {
   logger: Logger;
   apiKeys: string[];
   maxUploadBytes: number;
+  /** The query log's recorder; null when DOCQA_QUERY_LOG=false (asks are then not recorded, and there is no feedback route). */
+  recorder: AskRecorder | null;
 }
 
 /** Request count, latency and errors per route template (never per raw URL, to keep label sets bounded). */
@@ -51,7 +55,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.maxUploadBytes }));
   app.use(healthRoutes(store, reader, metrics));
   app.use('/v1', requireApiKey(deps.apiKeys));
-  app.use(askRoutes(pipeline, metrics));
+  app.use(askRoutes(pipeline, metrics, deps.recorder, logger));
+  if (deps.recorder) app.use(feedbackRoutes(deps.recorder, metrics));
   app.use(documentRoutes({ store, ingestor, metrics, maxUploadBytes: deps.maxUploadBytes }));
   app.use((req, _res, next) => {
     next(Object.assign(new Error(`no route for ${req.method} ${req.path}`), { status: 404 }));

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { MAX_ANSWER_TOP_K, MAX_QUESTION_CHARS, MAX_RETRIEVER_TOP_K } from '../config.js';
+import {
+  MAX_ANSWER_TOP_K,
+  MAX_FEEDBACK_ANSWER_CHARS,
+  MAX_FEEDBACK_COMMENT_CHARS,
+  MAX_QUESTION_CHARS,
+  MAX_RETRIEVER_TOP_K,
+} from '../config.js';
+import { VERDICTS } from '../querylog/record.js';
 
 const stringOrList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -18,6 +25,17 @@ export const askSchema = z
     retrieverTopK: z.number().int().min(1).max(MAX_RETRIEVER_TOP_K).optional(),
     filters: filtersSchema.optional(),
     minConfidence: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+/** POST /v1/feedback: a user's verdict on one ask (its `id`), idempotent per ask (a re-post replaces it). */
+export const feedbackSchema = z
+  .object({
+    askId: z.string().trim().min(1, 'must not be empty').max(200),
+    verdict: z.enum(VERDICTS),
+    answerIndex: z.number().int().min(0).max(MAX_ANSWER_TOP_K - 1).optional(),
+    correctAnswer: z.string().trim().min(1, 'must not be empty').max(MAX_FEEDBACK_ANSWER_CHARS).optional(),
+    comment: z.string().max(MAX_FEEDBACK_COMMENT_CHARS).optional(),
   })
   .strict();
 

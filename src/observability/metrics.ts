@@ -29,6 +29,22 @@ export interface EvalGaugeRow {
   timestampSeconds: number;
 }
 
+/** Windows of the rolling feedback precision (docqa_feedback_precision{window}), with their length in seconds. */
+export const FEEDBACK_WINDOWS = { '1h': 3600, '24h': 86_400, '7d': 7 * 86_400 } as const;
+export type FeedbackWindow = keyof typeof FEEDBACK_WINDOWS;
+
+/** Feedback of one model version within one window, as the docqa_feedback_* gauges export it. */
+export interface FeedbackPrecisionRow {
+  model: string;
+  version: string;
+  window: FeedbackWindow;
+  /** Asks judged (correct + partial + wrong) in the window, by the time of their feedback. */
+  judged: number;
+  correct: number;
+  /** correct / judged; null when nothing was judged. */
+  precision: number | null;
+}
+
 /**
  * The service's Prometheus metrics, on a registry of their own (so tests and several apps in one process do not
  * collide). Everything exported on /metrics is declared here.
@@ -340,4 +356,65 @@ export class Metrics {
     this.evalGauge('docqa_eval_timestamp_seconds', 'When the latest eval run was made (Unix time)', [], (r) => [[{}, r.timestampSeconds]]);
   }
   // ---- end of evaluation scores ----
+
+  // ---- Query log and feedback (issue 13): rolling precision from user feedback, computed from the query log at
+  // scrape time (not from process memory, so it survives restarts); see src/querylog.
+  readonly feedbackReceived = new client.Counter({
+    name: 'docqa_feedback_received_total',
+    help: 'Feedback posts accepted by this process, by verdict (POST /v1/feedback; a re-post replaces the ask\'s feedback)',
+    labelNames: ['verdict'] as const,
+    registers: [this.registry],
+  });
+  readonly queryLogFailures = new client.Counter({
+    name: 'docqa_query_log_write_failures_total',
+    help: 'Asks answered but not recorded in the query log (the log store failed)',
+    registers: [this.registry],
+  });
+  private feedbackSource: (() => Promise<FeedbackPrecisionRow[]>) | null = null;
+  private feedbackCache: { at: number; rows: Promise<FeedbackPrecisionRow[]> } | null = null;
+
+  private feedbackRows(): Promise<FeedbackPrecisionRow[]> {
+    if (!this.feedbackSource) return Promise.resolve([]);
+    const now = Date.now();
+    if (!this.feedbackCache || now - this.feedbackCache.at > 1000) {
+      this.feedbackCache = { at: now, rows: this.feedbackSource().catch(() => []) };
+    }
+    return this.feedbackCache.rows;
+  }
+
+  /**
+   * Exports docqa_feedback_precision and docqa_feedback_judged per model, version and window (1h, 24h, 7d); `load`
+   * is called at most once a second, at scrape time. A window without feedback has no precision series.
+   */
+  trackFeedbackPrecision(load: () => Promise<FeedbackPrecisionRow[]>): void {
+    const first = this.feedbackSource === null;
+    this.feedbackSource = load;
+    this.feedbackCache = null;
+    if (!first) return;
+    const rows = () => this.feedbackRows();
+    const labelNames = ['model', 'version', 'window'] as const;
+    new client.Gauge({
+      name: 'docqa_feedback_precision',
+      help: 'Share of judged answers that users marked correct (correct / judged), per model version, over the last 1h / 24h / 7d of feedback',
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await rows()) {
+          if (r.precision !== null) this.set({ model: r.model, version: r.version, window: r.window }, r.precision);
+        }
+      },
+    });
+    new client.Gauge({
+      name: 'docqa_feedback_judged',
+      help: 'Asks with feedback (correct, partial or wrong), per model version, over the last 1h / 24h / 7d of feedback',
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await rows()) this.set({ model: r.model, version: r.version, window: r.window }, r.judged);
+      },
+    });
+  }
+  // ---- end of query log and feedback ----
 }

@@ -1,15 +1,31 @@
 import { Router } from 'express';
+import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { QaPipeline } from '../../qa/pipeline.js';
+import { newAskId, type AskRecorder } from '../../querylog/recorder.js';
 import { askSchema } from '../schemas.js';
 
-export function askRoutes(pipeline: QaPipeline, metrics: Metrics): Router {
+/**
+ * POST /v1/ask. Every reply carries the ask's `id` (also as X-Request-Id), under which the query log records it
+ * (when DOCQA_QUERY_LOG is on) and POST /v1/feedback takes a verdict on it. A failing log does not fail the ask.
+ */
+export function askRoutes(pipeline: QaPipeline, metrics: Metrics, recorder: AskRecorder | null, logger: Logger): Router {
   const router = Router();
   router.post('/v1/ask', async (req, res) => {
     const request = askSchema.parse(req.body ?? {});
     const result = await pipeline.ask(request);
     metrics.observeAsk(result);
-    res.json(result);
+    let id = newAskId((res.locals.requestId as string | undefined) ?? req.get('x-request-id'));
+    if (recorder) {
+      try {
+        id = (await recorder.record(id, request, result, pipeline.reader.model.sha256 ?? null)).id;
+      } catch (err) {
+        metrics.queryLogFailures.inc();
+        logger.warn({ err, askId: id }, 'the ask was answered but not recorded in the query log');
+      }
+    }
+    res.set('X-Request-Id', id);
+    res.json({ id, ...result });
   });
   return router;
 }
