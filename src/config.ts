@@ -77,7 +77,19 @@ const schema = z.object({
   /** Characters of context shown on each side of an answer. */
   contextChars: int(0, 10_000).default(120),
   readerBatchSize: int(1, 1024).default(16),
+  /** onnxruntime intra-op threads per session; 0: onnxruntime's default in-thread, the cores shared out over reader workers. */
   threads: int(0, 256).default(0),
+  /**
+   * Worker threads that read questions off the event loop (each with its own ONNX session, see
+   * docs/performance.md); 0 reads in the main thread (the old path, kept for comparison).
+   */
+  readerWorkers: int(0, 64).default(1),
+  /**
+   * Micro-batching across concurrent asks: windows arriving within this many ms share one session run of at most
+   * readerBatchSize windows, length-bucketed. 0: off (each ask runs its own batches). Off by default: on 2 CPU
+   * cores it did not raise throughput (docs/performance.md).
+   */
+  readerBatchWaitMs: num(0, 1000).default(0),
   executionProvider: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
 
   // Ingestion

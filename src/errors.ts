@@ -72,3 +72,20 @@ export class ConfigError extends DocqaError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** An error as it crosses a thread boundary (conversion and reader workers). */
+export interface SerializedError {
+  code: ErrorCode | null;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof DocqaError) return { code: err.code, message: err.message, details: err.details };
+  return { code: null, message: errorMessage(err) };
+}
+
+/** The typed error again (a DocqaError with the same code, message and details), or a plain Error. */
+export function deserializeError(e: SerializedError): Error {
+  return e.code ? new DocqaError(e.code, e.message, e.details) : new Error(e.message);
+}

@@ -18,7 +18,7 @@ import { feedbackPrecision } from './querylog/precision.js';
 import { createQueryLog, retentionOf } from './querylog/factory.js';
 import { AskRecorder } from './querylog/recorder.js';
 import type { QueryLog } from './querylog/store.js';
-import { loadReader } from './reader/index.js';
+import { openReader } from './reader/index.js';
 import type { ReadOptions, Reader } from './reader/types.js';
 import { createStore } from './store/factory.js';
 import type { DocumentStore } from './store/store.js';
@@ -92,11 +92,14 @@ export async function openServices(config: Config, options: ServiceOptions = {})
       (log) => new AskRecorder(log, { logQuestions: config.logQuestions, retention: retentionOf(config) }),
     ));
   const getReader = () =>
-    (reader ??= loadReader({
+    (reader ??= openReader({
       modelDir: config.modelDir,
       modelFile: config.modelFile,
       executionProvider: config.executionProvider,
       threads: config.threads,
+      workers: config.readerWorkers,
+      batchWaitMs: config.readerBatchWaitMs,
+      maxBatch: config.readerBatchSize,
     }).then((r) => {
       metrics.modelInfo.set({ name: r.model.name, version: r.model.version }, 1);
       return r;

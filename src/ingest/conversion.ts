@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { ConvertedDocument } from '../documents/converter.js';
 import { converterByFormat } from '../documents/converters/index.js';
 import { UnreadableDocumentError } from '../documents/failure.js';
-import { DocqaError, errorMessage, type ErrorCode } from '../errors.js';
+import { DocqaError, deserializeError, errorMessage, type SerializedError } from '../errors.js';
 
 export interface ConversionRequest {
   data: Buffer;
@@ -39,21 +39,7 @@ export interface Conversion {
   close(): Promise<void>;
 }
 
-/** An error as it crosses the thread boundary. */
-export interface SerializedError {
-  code: ErrorCode | null;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof DocqaError) return { code: err.code, message: err.message, details: err.details };
-  return { code: null, message: errorMessage(err) };
-}
-
-export function deserializeError(e: SerializedError): Error {
-  return e.code ? new DocqaError(e.code, e.message, e.details) : new Error(e.message);
-}
+export { serializeError, deserializeError, type SerializedError } from '../errors.js';
 
 function timeoutError(name: string, ms: number): UnreadableDocumentError {
   return new UnreadableDocumentError(name, 'timeout', `conversion did not finish within ${ms} ms (fileTimeoutMs); gave up`);

@@ -27,6 +27,11 @@ export interface ReaderParts {
   runner: WindowRunner;
   /** Longest window the model accepts (position embeddings / model_max_length), when known. */
   maxSeqLength?: number;
+  /**
+   * The runner cuts windows into session runs itself (the micro-batcher, src/reader/batcher.ts): a read hands it
+   * all its windows in one call instead of batchSize at a time.
+   */
+  runnerBatches?: boolean;
 }
 
 /** Read options merged over the defaults and checked. */
@@ -86,7 +91,7 @@ export function createReader(parts: ReaderParts): Reader {
     t = performance.now();
     const logits = new Map<Window, WindowLogits>();
     const order = [...windows].sort((a, b) => b.inputIds.length - a.inputIds.length);
-    for (const batch of chunks(order, o.batchSize)) {
+    for (const batch of parts.runnerBatches ? [order] : chunks(order, o.batchSize)) {
       const out = await runner.run(batch);
       batch.forEach((w, i) => logits.set(w, out[i]!));
     }
