@@ -29,3 +29,6 @@ export function stopServer(server: ChildProcess): Promise<number | null> {
   server.kill('SIGTERM');
   return exited;
 }
+
+/** The compiled reader worker (ReaderPool's default script is the one next to the compiled pool). */
+export const DIST_READER_WORKER = path.join(PACKAGE_ROOT, 'dist', 'reader', 'reader-worker.js');
