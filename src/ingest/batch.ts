@@ -26,6 +26,8 @@ export interface BatchResult {
   outcomes: IngestOutcome[];
   seconds: number;
   aborted: boolean;
+  /** Leftovers of earlier interrupted writes deleted before the batch started (Elasticsearch). */
+  swept: { passages: number; markers: number };
 }
 
 async function ingestFile(ingestor: Ingestor, f: SourceFile, options: IngestOptions): Promise<IngestOutcome> {
@@ -45,6 +47,8 @@ async function ingestFile(ingestor: Ingestor, f: SourceFile, options: IngestOpti
 
 export async function ingestBatch(ingestor: Ingestor, files: SourceFile[], options: BatchOptions): Promise<BatchResult> {
   const started = performance.now();
+  // an earlier run killed mid-write may have left passages no document owns: they go first
+  const swept = await ingestor.sweepOrphans();
   const outcomes: (IngestOutcome | undefined)[] = Array.from({ length: files.length }, () => undefined);
   await forEachConcurrent(
     files,
@@ -62,5 +66,6 @@ export async function ingestBatch(ingestor: Ingestor, files: SourceFile[], optio
     outcomes: outcomes.filter((o): o is IngestOutcome => o !== undefined),
     seconds: (performance.now() - started) / 1000,
     aborted: options.signal?.aborted === true && outcomes.some((o) => o === undefined),
+    swept,
   };
 }

@@ -176,6 +176,11 @@ export class Ingestor {
     }
   }
 
+  /** Cleans up after writes that were interrupted (DocumentStore.sweepOrphans); zeros where the store needs none. */
+  async sweepOrphans(): Promise<{ passages: number; markers: number }> {
+    return (await this.store.sweepOrphans?.()) ?? { passages: 0, markers: 0 };
+  }
+
   /** Stops the conversion workers. */
   async close(): Promise<void> {
     await this.conversion.close();

@@ -64,6 +64,11 @@ export interface DocumentStore {
   /** Deletes a document with its passages; false when it did not exist. */
   deleteDocument(id: string): Promise<boolean>;
   counts(): Promise<StoreCounts>;
+  /**
+   * Deletes what interrupted writes left behind (passages no committed document owns), where a store can have such
+   * leftovers (Elasticsearch; SQLite writes are transactions). Run at the start of an ingest batch and of a server.
+   */
+  sweepOrphans?(): Promise<{ passages: number; markers: number }>;
   /** Cheap reachability check for /readyz; never throws. */
   ping(): Promise<boolean>;
   /**

@@ -62,6 +62,9 @@ export function ingestCommand(): Command {
             progress.fileDone(o);
           },
         }).finally(() => progress.stop());
+        if (result.swept.passages > 0) {
+          process.stderr.write(`docqa: deleted ${result.swept.passages} passages left behind by an interrupted earlier write\n`);
+        }
         const summary = summarize(result.outcomes, result.seconds, { unsupported, excluded, aborted: result.aborted });
         if (flags.json) {
           process.stdout.write(JSON.stringify({ summary, files: result.outcomes.map(fileReport) }, null, 2) + '\n');

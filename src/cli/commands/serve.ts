@@ -30,6 +30,13 @@ export function serveCommand(): Command {
         await services.close();
         process.exit(0);
       };
+      // leftovers of writes interrupted earlier (a killed ingest or server) are deleted in the background
+      services.ingestor
+        .sweepOrphans()
+        .then((swept) => {
+          if (swept.passages + swept.markers > 0) services.logger.info(swept, 'deleted leftovers of interrupted writes');
+        })
+        .catch((err: unknown) => services.logger.warn({ err }, 'could not sweep leftovers of interrupted writes'));
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });

@@ -9,7 +9,16 @@ import { isTransient, toStoreError } from './client.js';
 
 export type BulkOperation =
   | { action: 'index'; id: string; document: object }
-  | { action: 'delete'; id: string };
+  /**
+   * With ifSeqNo/ifPrimaryTerm the delete only happens when the document is still the version that was read (a
+   * conditional delete); one that changed in between is left alone and counted as a conflict, not an error.
+   */
+  | { action: 'delete'; id: string; ifSeqNo?: number; ifPrimaryTerm?: number };
+
+/** What a bulk write did not do on purpose: conditional deletes of documents that changed in between. */
+export interface BulkResult {
+  conflicts: number;
+}
 
 export interface BulkItemError {
   action: 'index' | 'delete';
@@ -92,7 +101,9 @@ function toOperations(ops: BulkOperation[]): estypes.BulkRequest['operations'] {
   const lines: object[] = [];
   for (const op of ops) {
     if (op.action === 'index') lines.push({ index: { _id: op.id } }, op.document);
-    else lines.push({ delete: { _id: op.id } });
+    else if (op.ifSeqNo !== undefined && op.ifPrimaryTerm !== undefined) {
+      lines.push({ delete: { _id: op.id, if_seq_no: op.ifSeqNo, if_primary_term: op.ifPrimaryTerm } });
+    } else lines.push({ delete: { _id: op.id } });
   }
   return lines as estypes.BulkRequest['operations'];
 }
@@ -109,8 +120,9 @@ function itemError(op: BulkOperation, item: estypes.BulkResponseItem): BulkItemE
 }
 
 /** Sends one batch, retrying transient failures of the request and of single items. */
-async function writeBatch(client: Client, index: string, batch: BulkOperation[], options: BulkOptions) {
+async function writeBatch(client: Client, index: string, batch: BulkOperation[], options: BulkOptions): Promise<number> {
   let pending = batch;
+  let conflicts = 0;
   let lastTransient: BulkItemError[] = [];
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) await sleep(backoffDelay(options.retry, attempt - 1));
@@ -132,12 +144,17 @@ async function writeBatch(client: Client, index: string, batch: BulkOperation[],
       const item = Object.values(entry)[0] as estypes.BulkResponseItem;
       // Deleting what is already gone is fine.
       if (item.status < 300 || (op.action === 'delete' && item.status === 404)) return;
+      // A conditional delete of a document that was rewritten in between: left alone on purpose.
+      if (op.action === 'delete' && op.ifSeqNo !== undefined && item.status === 409) {
+        conflicts++;
+        return;
+      }
       if (item.status === 429 || item.status >= 500) retry.push(op);
       failed.push(itemError(op, item));
     });
     const permanent = failed.filter((f) => f.status !== 429 && f.status < 500);
     if (permanent.length > 0) throw new BulkWriteError(failed, index);
-    if (retry.length === 0) return;
+    if (retry.length === 0) return conflicts;
     lastTransient = failed;
     if (attempt >= options.retry.maxRetries) throw new BulkWriteError(lastTransient, index);
     pending = retry;
@@ -153,8 +170,10 @@ export async function bulkWrite(
   index: string,
   ops: BulkOperation[],
   options: BulkOptions,
-): Promise<void> {
+): Promise<BulkResult> {
+  let conflicts = 0;
   for (const batch of batches(ops, options.batchSize, options.maxBatchBytes)) {
-    await writeBatch(client, index, batch, options);
+    conflicts += await writeBatch(client, index, batch, options);
   }
+  return { conflicts };
 }

@@ -33,6 +33,7 @@ import {
   type BulkOptions,
   type RetryPolicy,
 } from './bulk.js';
+import { UnavailableError } from '../../errors.js';
 import { createClient, errorType, toStoreError, type ConnectionOptions } from './client.js';
 import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './indices.js';
 import { documentKey, idKey, indexNames, type IndexNames } from './mappings.js';
@@ -63,7 +64,15 @@ export interface ElasticsearchStoreOptions extends Omit<ConnectionOptions, 'time
   bulkMaxBytes?: number;
   /** Retries of bulk requests and items answered 429 or 5xx. */
   retry?: RetryPolicy;
+  /** How long a write that has not committed may still be running; older ones are swept (ORPHAN_GRACE_MS). */
+  orphanGraceMs?: number;
 }
+
+/**
+ * A write whose marker is older than this and that has not committed is taken for dead, and sweepOrphans()
+ * deletes its passages. Far above the time one document's write takes (seconds, even for 20,000 passages).
+ */
+export const ORPHAN_GRACE_MS = 10 * 60_000;
 
 interface RecordHit {
   record: DocumentSource;
@@ -89,6 +98,7 @@ export class ElasticsearchStore implements DocumentStore {
   private ready: Promise<void> | null = null;
   /** The documents index has writes that list/counts (searches) may not see yet. */
   private documentsDirty = false;
+  private readonly orphanGraceMs: number;
 
   constructor(options: ElasticsearchStoreOptions) {
     this.url = options.url;
@@ -103,6 +113,7 @@ export class ElasticsearchStore implements DocumentStore {
       url: this.url,
       requireAlias: true,
     };
+    this.orphanGraceMs = options.orphanGraceMs ?? ORPHAN_GRACE_MS;
   }
 
   static fromConfig(config: Config): ElasticsearchStore {
@@ -161,13 +172,15 @@ export class ElasticsearchStore implements DocumentStore {
     const sorted = checkWrite(doc, passages);
     return this.op(`write document ${doc.name}`, async () => {
       if (await this.committedRecord(doc.id)) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
-      await this.writePassages(doc, sorted);
+      // The marker goes first, stamped with the time this write started: passages that no committed record owns
+      // are an interrupted write's, and sweepOrphans() tells a running write (fresh marker) from a dead one.
       await this.client.index({
         index: this.names.documentsAlias,
         id: idKey(doc.id),
-        document: toDocumentSource(doc, sorted.length, 'id'),
+        document: { ...toDocumentSource(doc, sorted.length, 'id'), createdAt: new Date().toISOString() },
         require_alias: true,
       });
+      await this.writePassages(doc, sorted);
       const outcome = await this.commit(doc, sorted.length);
       if (outcome.status === 'unchanged') return outcome;
       for (const old of outcome.replacedIds) await this.deleteLeftovers(old);
@@ -182,11 +195,119 @@ export class ElasticsearchStore implements DocumentStore {
       id: p.id,
       document: toPassageSource(p, doc),
     }));
-    await bulkWrite(this.client, this.names.passagesAlias, ops, this.bulk);
-    await this.refreshPassages();
-    await this.deletePassagesWhere({
-      bool: { filter: [{ term: { docId: doc.id } }, { range: { seq: { gte: passages.length } } }] },
+    for (let attempt = 1; ; attempt++) {
+      await bulkWrite(this.client, this.names.passagesAlias, ops, this.bulk);
+      await this.refreshPassages();
+      await this.deletePassagesWhere({
+        bool: { filter: [{ term: { docId: doc.id } }, { range: { seq: { gte: passages.length } } }] },
+      });
+      // All of them must be there before the commit makes them visible (a sweep of a write it took for dead
+      // could have removed some): never a half-visible document.
+      const { count } = await this.client.count({ index: this.names.passagesAlias, query: { term: { docId: doc.id } } });
+      if (count === passages.length) return;
+      if (attempt >= COMMIT_ATTEMPTS) {
+        throw new UnavailableError(
+          `Elasticsearch at ${this.url}: ${count} of the ${passages.length} passages of ${doc.name} are in the index after ${attempt} attempts`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Deletes the passages of writes that never committed (a process or Elasticsearch killed mid-write) and of
+   * documents that lost their name (replaced or deleted, then killed before their leftovers were deleted):
+   * passages whose document id no committed record carries, unless the id's marker says a write of it started
+   * less than `graceMs` ago (it may still be running). Each passage is deleted only if it is still the version
+   * read here, so a write of the same id that starts meanwhile keeps its passages (and checks them before it
+   * commits). Returns how many passages and markers it deleted. Runs at the start of an ingest and of a server.
+   */
+  async sweepOrphans(options: { graceMs?: number } = {}): Promise<{ passages: number; markers: number }> {
+    const graceMs = options.graceMs ?? this.orphanGraceMs;
+    return this.op('sweep orphan passages', async () => {
+      await this.refreshPassages();
+      const cutoff = Date.now() - graceMs;
+      let passages = 0;
+      let markers = 0;
+      let after: Record<string, estypes.FieldValue> | undefined;
+      for (;;) {
+        const res = await this.client.search({
+          index: this.names.passagesAlias,
+          size: 0,
+          aggs: {
+            ids: { composite: { size: SCAN_PAGE, sources: [{ docId: { terms: { field: 'docId' } } }], ...(after ? { after } : {}) } },
+          },
+        });
+        const agg = res.aggregations?.ids as estypes.AggregationsCompositeAggregate | undefined;
+        const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+        const ids = buckets.map((b) => String(b.key.docId));
+        if (ids.length === 0) break;
+        for (const orphan of await this.orphanIds(ids, cutoff)) {
+          passages += await this.deleteOrphanPassages(orphan.id);
+          if (orphan.marker) {
+            const gone = await this.client.delete(
+              { index: this.names.documentsAlias, id: idKey(orphan.id), if_seq_no: orphan.marker.seqNo, if_primary_term: orphan.marker.primaryTerm },
+              { ignore: [404, 409] },
+            );
+            if (gone.result === 'deleted') markers++;
+          }
+        }
+        if (!agg?.after_key || ids.length < SCAN_PAGE) break;
+        after = agg.after_key as Record<string, estypes.FieldValue>;
+      }
+      return { passages, markers };
     });
+  }
+
+  /** Which of these document ids are orphans: not committed, and no write of them started within the grace period. */
+  private async orphanIds(
+    ids: string[],
+    cutoff: number,
+  ): Promise<{ id: string; marker: { seqNo: number; primaryTerm: number } | null }[]> {
+    const markers = await this.client.mget<DocumentSource>({ index: this.names.documentsAlias, ids: ids.map(idKey) });
+    const found = markers.docs.map((d) => d as estypes.GetGetResult<DocumentSource>).map((d) => (d.found && d._source ? d : null));
+    const names = new Map<string, DocumentSource | null>();
+    await this.loadRecords(
+      found.flatMap((m) => (m ? [m._source!.name] : [])),
+      names,
+    );
+    const out: { id: string; marker: { seqNo: number; primaryTerm: number } | null }[] = [];
+    ids.forEach((id, i) => {
+      const marker = found[i];
+      if (!marker) return void out.push({ id, marker: null });
+      const source = marker._source!;
+      if (names.get(source.name)?.id === id) return; // committed
+      if (Date.parse(source.createdAt) > cutoff) return; // a write that may still be running
+      out.push({ id, marker: { seqNo: marker._seq_no!, primaryTerm: marker._primary_term! } });
+    });
+    return out;
+  }
+
+  /** Deletes the passages of one orphan id, each only if unchanged since it was read; returns how many went. */
+  private async deleteOrphanPassages(docId: string): Promise<number> {
+    let deleted = 0;
+    const seen = new Set<string>();
+    for (;;) {
+      const res = await this.client.search({
+        index: this.names.passagesAlias,
+        size: SCAN_PAGE,
+        query: { term: { docId } },
+        _source: false,
+        seq_no_primary_term: true,
+        track_total_hits: false,
+      });
+      // a passage rewritten in between (conflict) stays: stop once a page holds nothing new
+      const hits = res.hits.hits.filter((h) => !seen.has(h._id!));
+      if (hits.length === 0) return deleted;
+      for (const h of hits) seen.add(h._id!);
+      const { conflicts } = await bulkWrite(
+        this.client,
+        this.names.passagesAlias,
+        hits.map((h) => ({ action: 'delete', id: h._id!, ifSeqNo: h._seq_no!, ifPrimaryTerm: h._primary_term! })),
+        this.bulk,
+      );
+      deleted += hits.length - conflicts;
+      await this.refreshPassages();
+    }
   }
 
   /**

@@ -9,6 +9,8 @@ export interface FaultProxy {
   url: string;
   refuse(): Promise<void>;
   hang(): void;
+  /** Refuses (as refuse()) as soon as the n-th request whose bytes match `pattern` is on its way, before it arrives. */
+  refuseOn(pattern: RegExp, n: number): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -17,6 +19,7 @@ export async function faultProxy(target: string): Promise<FaultProxy> {
   const to = new URL(target);
   const sockets = new Set<net.Socket>();
   let mode: 'forward' | 'hang' = 'forward';
+  let trap: { pattern: RegExp; left: number; sprung: () => void } | null = null;
   const server = net.createServer((client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
@@ -28,7 +31,16 @@ export async function faultProxy(target: string): Promise<FaultProxy> {
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream).pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      if (trap && trap.pattern.test(chunk.toString('latin1')) && --trap.left === 0) {
+        const t = trap;
+        trap = null;
+        void stop().then(t.sprung);
+        return;
+      }
+      if (!upstream.destroyed) upstream.write(chunk);
+    });
+    upstream.pipe(client);
   });
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
@@ -49,6 +61,7 @@ export async function faultProxy(target: string): Promise<FaultProxy> {
       if (!server.listening) return resolve();
       server.close(() => resolve());
       dropAll();
+      trap = null;
     });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -59,6 +72,11 @@ export async function faultProxy(target: string): Promise<FaultProxy> {
     hang() {
       mode = 'hang';
       dropAll();
+    },
+    refuseOn(pattern, n) {
+      return new Promise<void>((sprung) => {
+        trap = { pattern, left: n, sprung };
+      });
     },
     async restore() {
       mode = 'forward';
