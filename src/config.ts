@@ -114,8 +114,33 @@ const schema = z.object({
   queryLogPruneIntervalMs: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
 
   // HTTP
+  /** Plain keys with every scope (simple setups); scoped keys: `docqa keys create` (stored hashed in dataDir/keys.db). */
   apiKeys: list.default([]),
   maxUploadBytes: int(1, 2 ** 40).default(50 * 1024 * 1024),
+  /** The largest body of POST /v1/ask (after decompression). */
+  maxAskBytes: int(256, 1024 * 1024).default(16 * 1024),
+  /** The largest JSON body of any other route that does not set its own limit (after decompression). */
+  maxJsonBytes: int(256, 2 ** 30).default(64 * 1024),
+  /** `/metrics`: open to anyone, or only to keys with the admin scope (when keys are configured). */
+  metricsAuth: z.enum(['open', 'admin']).default('open'),
+  /** Requests per minute per key (per client address without keys) on /v1; 0: no limit. */
+  rateLimitPerMinute: int(0, 1_000_000).default(600),
+  /** Asks read at once; more wait in a queue of maxQueuedAsks, beyond which asks are shed with 503. */
+  maxConcurrentAsks: int(1, 1024).default(4),
+  maxQueuedAsks: int(0, 100_000).default(32),
+  /** The server-side ceiling of a request's retrieverTopK (passages read per question). */
+  maxRequestRetrieverTopK: int(1, MAX_RETRIEVER_TOP_K).default(100),
+  /** A whole request (headers and body) must arrive within this; slower clients are cut (408). */
+  requestTimeoutMs: int(1000, 3_600_000).default(60_000),
+  headersTimeoutMs: int(1000, 600_000).default(20_000),
+  /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to this long, then cut them. */
+  shutdownTimeoutMs: int(0, 600_000).default(10_000),
+  /** Origins allowed to call the API from a browser (CORS), comma-separated; `*` allows any. */
+  corsOrigins: list.default([]),
+  /** Host names accepted on writes without keys (DNS rebinding guard); default: loopback names and the listen host. */
+  allowedHosts: list.default([]),
+  /** Put each question's text in the access log too (off: the access log never holds questions). */
+  accessLogQuestions: bool.default(false),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -142,7 +167,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     if (!name.startsWith('DOCQA_') || value === undefined) continue;
     const key = ENV_TO_KEY.get(name);
     if (!key) {
-      throw new ConfigError(`unknown setting ${name} (known: ${[...ENV_TO_KEY.keys()].join(', ')})`);
+      const near = closestName(name, [...ENV_TO_KEY.keys()]);
+      throw new ConfigError(
+        `unknown setting ${name}${near ? ` (did you mean ${near}?)` : ''} (known: ${[...ENV_TO_KEY.keys()].join(', ')})`,
+      );
     }
     if (value !== '') raw[key] = value;
   }
@@ -158,10 +186,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw new ConfigError(`invalid setting ${envName(key)} (${key}): ${issue.message}`);
   }
   const config = parsed.data;
+  const givenKeys = raw.apiKeys;
+  if ((typeof givenKeys === 'string' || (Array.isArray(givenKeys) && givenKeys.length > 0)) && config.apiKeys.length === 0) {
+    throw new ConfigError(
+      'invalid setting DOCQA_API_KEYS (apiKeys): it is set but holds no key (only commas or spaces); unset it to run without keys, or give at least one key',
+    );
+  }
   if (config.passageOverlap >= config.passageWords) {
     throw new ConfigError(
       `invalid setting DOCQA_PASSAGE_OVERLAP (passageOverlap): must be smaller than DOCQA_PASSAGE_WORDS (${config.passageWords})`,
     );
   }
   return config;
+}
+
+/** Edit distance (insert, delete, substitute one character). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The known name nearest to a misspelt one, when near enough (at most a third of its length apart). */
+export function closestName(name: string, known: string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const k of known) {
+    const d = distance(name, k);
+    if (!best || d < best.d) best = { name: k, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.name : undefined;
 }

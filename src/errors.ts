@@ -7,6 +7,9 @@ export type ErrorCode =
   | 'not_found'
   | 'unavailable'
   | 'unauthorized'
+  | 'forbidden'
+  | 'method_not_allowed'
+  | 'rate_limited'
   | 'too_large'
   | 'unsupported_media_type'
   | 'config'
@@ -47,6 +50,26 @@ export class UnavailableError extends DocqaError {
 export class UnauthorizedError extends DocqaError {
   constructor(message = 'missing or invalid API key') {
     super('unauthorized', message);
+  }
+}
+
+/** A valid key without the scope the route needs. */
+export class ForbiddenError extends DocqaError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
+export class MethodNotAllowedError extends DocqaError {
+  constructor(message: string, readonly allow: string[]) {
+    super('method_not_allowed', message, { allow });
+  }
+}
+
+/** Too many requests for this key (rate limit) or for the server (in-flight asks queue full: `shed`). */
+export class RateLimitedError extends DocqaError {
+  constructor(message: string, readonly retryAfterSeconds: number, readonly shed = false) {
+    super('rate_limited', message, { retryAfterSeconds, shed });
   }
 }
 

@@ -11,6 +11,7 @@ import { DEFAULT_NO_ANSWER_THRESHOLD, type Config } from './config.js';
 import { errorMessage } from './errors.js';
 import { loadEvalGaugeRows } from './eval/gauges.js';
 import { Ingestor } from './ingest/ingestor.js';
+import { envKeyring } from './keys/keyring.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { QaPipeline } from './qa/pipeline.js';
@@ -147,9 +148,9 @@ export async function openServices(config: Config, options: ServiceOptions = {})
         ingestor,
         metrics,
         logger,
-        apiKeys: config.apiKeys,
-        maxUploadBytes: config.maxUploadBytes,
         recorder: rec,
+        keyring: envKeyring(config.apiKeys),
+        http: config,
       });
     })());
   return {

@@ -1,18 +1,26 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { performance } from 'node:perf_hooks';
+import type { Config } from '../config.js';
 import type { Ingestor } from '../ingest/ingestor.js';
+import type { Keyring } from '../keys/keyring.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { QaPipeline } from '../qa/pipeline.js';
 import type { AskRecorder } from '../querylog/recorder.js';
 import type { Reader } from '../reader/types.js';
 import type { DocumentStore } from '../store/store.js';
-import { requireApiKey } from './auth.js';
+import { accessLog } from './access-log.js';
+import { authenticate, requireKeyForBody } from './auth.js';
 import { errorHandler } from './errors.js';
+import { notFoundOrMethodNotAllowed } from './methods.js';
+import { requestId } from './request-id.js';
 import { askRoutes } from './routes/ask.js';
 import { documentRoutes } from './routes/documents.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
+
+/** The HTTP settings the app uses (from src/config.ts). */
+export type HttpSettings = Pick<Config, 'maxUploadBytes' | 'maxAskBytes' | 'maxJsonBytes' | 'metricsAuth' | 'accessLogQuestions'>;
 
 /** What the routes use, each given by the composition root (src/services.ts: Services.httpApp). */
 export interface AppDeps {
@@ -22,8 +30,9 @@ export interface AppDeps {
   ingestor: Ingestor;
   metrics: Metrics;
   logger: Logger;
-  apiKeys: string[];
-  maxUploadBytes: number;
+  /** DOCQA_API_KEYS and the stored keys (`docqa keys`); open when none is configured. */
+  keyring: Keyring;
+  http: HttpSettings;
   /** The query log's recorder; null when DOCQA_QUERY_LOG=false (asks are then not recorded, and there is no feedback route). */
   recorder: AskRecorder | null;
 }
@@ -45,22 +54,31 @@ function measure(metrics: Metrics): RequestHandler {
   };
 }
 
-/** Builds the HTTP app without listening, so tests can call it in-process. */
+/** Routes that parse their own body after their scope check (the fallback JSON parser leaves them alone). */
+const OWN_BODY = new Set(['/v1/ask', '/v1/documents']);
+
+/**
+ * Builds the HTTP app without listening, so tests can call it in-process. Order matters: request id and access
+ * log first; the key is verified before any body is read; each route checks its scope (requireScope) and only then
+ * parses its body with its own limit.
+ */
 export function buildApp(deps: AppDeps): Express {
-  const { pipeline, store, reader, ingestor, metrics, logger } = deps;
+  const { pipeline, store, reader, ingestor, metrics, logger, http } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestId());
+  app.use(accessLog(logger, { logQuestions: http.accessLogQuestions }));
   app.use(measure(metrics));
-  app.use(express.json({ limit: deps.maxUploadBytes }));
-  app.use(healthRoutes(store, reader, metrics));
-  app.use('/v1', requireApiKey(deps.apiKeys));
-  app.use(askRoutes(pipeline, metrics, deps.recorder, logger));
+  app.use(authenticate(deps.keyring));
+  // a body is read only once a key verified (in keys mode); routes other than OWN_BODY get JSON up to maxJsonBytes
+  const fallbackJson = express.json({ limit: http.maxJsonBytes });
+  app.use(requireKeyForBody(), (req, res, next) => (OWN_BODY.has(req.path) ? next() : fallbackJson(req, res, next)));
+  app.use(healthRoutes(store, reader, metrics, { metricsAuth: http.metricsAuth }));
+  app.use(askRoutes(pipeline, metrics, deps.recorder, logger, { maxAskBytes: http.maxAskBytes }));
   if (deps.recorder) app.use(feedbackRoutes(deps.recorder, metrics));
-  app.use(documentRoutes({ store, ingestor, metrics, maxUploadBytes: deps.maxUploadBytes }));
-  app.use((req, _res, next) => {
-    next(Object.assign(new Error(`no route for ${req.method} ${req.path}`), { status: 404 }));
-  });
+  app.use(documentRoutes({ store, ingestor, metrics, maxUploadBytes: http.maxUploadBytes }));
+  app.use(notFoundOrMethodNotAllowed(app));
   app.use(errorHandler(logger));
   return app;
 }

@@ -1,25 +1,75 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import { UnauthorizedError } from '../errors.js';
+import type { RequestHandler, Response } from 'express';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import type { Keyring, Principal, Scope } from '../keys/keyring.js';
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+export type { Scope, Principal };
+
+/** What authentication found, in res.locals.auth: open mode (no keys configured) or the verified key, if any. */
+export interface AuthState {
+  open: boolean;
+  principal?: Principal;
+  /** A key was sent but did not verify. */
+  badKey: boolean;
 }
 
 /** The key a request carries: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
 export function requestKey(header: (name: string) => string | undefined): string | undefined {
   const auth = header('authorization');
-  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
-  return header('x-api-key')?.trim();
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim() || undefined;
+  return header('x-api-key')?.trim() || undefined;
 }
 
-/** Requires one of `keys` when any are configured; compares in constant time. */
-export function requireApiKey(keys: string[]): RequestHandler {
-  const digests = keys.map(digest);
-  return (req, _res, next) => {
-    if (digests.length === 0) return next();
-    const key = requestKey((name) => req.get(name));
-    if (key && digests.some((d) => timingSafeEqual(d, digest(key)))) return next();
-    next(new UnauthorizedError());
+export function authOf(res: Response): AuthState {
+  return (res.locals.auth as AuthState | undefined) ?? { open: false, badKey: false };
+}
+
+/**
+ * App-wide, before anything reads a body: verifies the request's key (if any) and records the result in
+ * res.locals.auth. It rejects nothing by itself; routes say what they need with requireScope.
+ */
+export function authenticate(keyring: Keyring): RequestHandler {
+  return (req, res, next) => {
+    const open = keyring.open();
+    const key = open ? undefined : requestKey((name) => req.get(name));
+    const principal = key === undefined ? undefined : keyring.verify(key);
+    const state: AuthState = { open, principal, badKey: key !== undefined && !principal };
+    res.locals.auth = state;
+    next();
+  };
+}
+
+/**
+ * Mount BEFORE a route's body parser: 401 without a valid key, 403 when the key has none of `scopes`. In open mode
+ * (no DOCQA_API_KEYS and no stored keys) everything passes. A DOCQA_API_KEYS key has every scope.
+ *
+ *   router.post('/v1/feedback', requireScope('ask'), jsonBody(limit), handler)
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any params, so a route keeps its own typed params
+export function requireScope(...scopes: [Scope, ...Scope[]]): RequestHandler<any> {
+  return (_req, res, next) => {
+    const auth = authOf(res);
+    if (auth.open) return next();
+    if (!auth.principal) {
+      res.set('WWW-Authenticate', 'Bearer');
+      return next(new UnauthorizedError(auth.badKey ? 'invalid API key' : 'missing API key (Authorization: Bearer <key> or X-API-Key)'));
+    }
+    if (!scopes.some((s) => auth.principal!.scopes.includes(s))) {
+      return next(new ForbiddenError(`this key lacks the scope ${scopes.map((s) => `"${s}"`).join(' or ')}`));
+    }
+    next();
+  };
+}
+
+/**
+ * Any request with a body needs a verified key (in keys mode) before a body is read: the guard in front of the
+ * app-wide fallback JSON parser, for routes that do not parse their own body after requireScope.
+ */
+export function requireKeyForBody(): RequestHandler {
+  return (req, res, next) => {
+    const auth = authOf(res);
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody || auth.open || auth.principal) return next();
+    res.set('WWW-Authenticate', 'Bearer');
+    next(new UnauthorizedError(auth.badKey ? 'invalid API key' : 'missing API key (Authorization: Bearer <key> or X-API-Key)'));
   };
 }

@@ -1,24 +1,36 @@
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
-import { BadInputError, DocqaError, NotFoundError, TooLargeError, type ErrorCode } from '../errors.js';
+import {
+  BadInputError,
+  DocqaError,
+  MethodNotAllowedError,
+  NotFoundError,
+  RateLimitedError,
+  TooLargeError,
+  UnsupportedMediaTypeError,
+  type ErrorCode,
+} from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_input: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   config: 500,
   internal: 500,
   unavailable: 503,
 };
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string; requestId?: string };
 }
 
-/** Any thrown value → a DocqaError: zod issues and body-parser failures become bad input. */
+/** Any thrown value → a DocqaError: zod issues and body-parser/raw-body failures become 4xx by their kind. */
 export function toDocqaError(err: unknown): DocqaError {
   if (err instanceof DocqaError) return err;
   if (err instanceof z.ZodError) {
@@ -26,16 +38,31 @@ export function toDocqaError(err: unknown): DocqaError {
     const field = issue.path.join('.');
     return new BadInputError(field ? `${field}: ${issue.message}` : issue.message, field || undefined);
   }
-  const e = err as { type?: string; status?: number; message?: string; limit?: number };
+  const e = err as { type?: string; status?: number; message?: string; limit?: number; charset?: string; encoding?: string };
   if (e?.type === 'entity.parse.failed') return new BadInputError(`request body is not valid JSON: ${e.message}`, 'body');
-  if (e?.type === 'entity.too.large') return new TooLargeError('request body is too large', e.limit);
+  if (e?.type === 'entity.too.large' || e?.status === 413) return new TooLargeError('request body is too large', e.limit);
+  if (e?.type === 'charset.unsupported') return new UnsupportedMediaTypeError(`unsupported charset "${e.charset}" (send UTF-8)`);
+  if (e?.type === 'encoding.unsupported') {
+    return new UnsupportedMediaTypeError(`unsupported Content-Encoding "${e.encoding}" (identity, gzip, deflate or br)`);
+  }
+  if (e?.status === 415) return new UnsupportedMediaTypeError(e.message ?? 'unsupported media type');
   if (e?.status === 404) return new NotFoundError(e.message ?? 'not found');
-  if (e?.status === 400) return new BadInputError(e.message ?? 'bad request', 'body');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new BadInputError(e.message ?? 'bad request', 'body'); // request.aborted, request.size.invalid, ...
+  }
   return new DocqaError('internal', 'internal error', undefined, { cause: err });
 }
 
 export function httpStatus(err: DocqaError): number {
+  if (err instanceof RateLimitedError && err.shed) return 503;
   return STATUS[err.code];
+}
+
+/** 5xx messages go to clients without internal addresses (an Elasticsearch URL, a data folder): those stay in the log. */
+export function publicMessage(message: string): string {
+  return message
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)"',]+/giu, '<internal address>')
+    .replace(/(^|[\s("'=])\/(?:[^\s)"',/]+\/)*[^\s)"',]*/gu, '$1<internal path>');
 }
 
 /** The one place errors become HTTP replies. Replies never carry stack traces; 5xx details go to the log. */
@@ -43,11 +70,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const mapped = toDocqaError(err);
     const status = httpStatus(mapped);
-    if (status >= 500) logger.error({ err, route: req.originalUrl }, mapped.message);
-    else logger.debug({ code: mapped.code, route: req.originalUrl }, mapped.message);
+    const requestId = typeof res.locals.requestId === 'string' ? res.locals.requestId : undefined;
+    if (status >= 500 && !(mapped instanceof RateLimitedError)) logger.error({ err, requestId, route: req.originalUrl }, mapped.message);
+    else logger.debug({ code: mapped.code, requestId, route: req.originalUrl }, mapped.message);
     res.locals.errorCode = mapped.code;
+    if (res.headersSent) return void res.end();
+    if (mapped instanceof MethodNotAllowedError) res.set('Allow', mapped.allow.join(', '));
+    if (mapped instanceof RateLimitedError) res.set('Retry-After', String(mapped.retryAfterSeconds));
     const field = typeof mapped.details?.field === 'string' ? mapped.details.field : undefined;
-    const body: ErrorBody = { error: { code: mapped.code, message: mapped.message, ...(field ? { field } : {}) } };
+    const message = status >= 500 ? publicMessage(mapped.message) : mapped.message;
+    const body: ErrorBody = { error: { code: mapped.code, message, ...(field ? { field } : {}), ...(requestId ? { requestId } : {}) } };
     res.status(status).json(body);
   };
 }

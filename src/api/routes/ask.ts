@@ -3,16 +3,19 @@ import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { QaPipeline } from '../../qa/pipeline.js';
 import { newAskId, type AskRecorder } from '../../querylog/recorder.js';
+import { requireScope } from '../auth.js';
+import { jsonBody } from '../body.js';
 import { askSchema } from '../schemas.js';
 
 /**
  * POST /v1/ask. Every reply carries the ask's `id` (also as X-Request-Id), under which the query log records it
  * (when DOCQA_QUERY_LOG is on) and POST /v1/feedback takes a verdict on it. A failing log does not fail the ask.
  */
-export function askRoutes(pipeline: QaPipeline, metrics: Metrics, recorder: AskRecorder | null, logger: Logger): Router {
+export function askRoutes(pipeline: QaPipeline, metrics: Metrics, recorder: AskRecorder | null, logger: Logger, limits: { maxAskBytes: number }): Router {
   const router = Router();
-  router.post('/v1/ask', async (req, res) => {
+  router.post('/v1/ask', requireScope('ask'), jsonBody(limits.maxAskBytes), async (req, res) => {
     const request = askSchema.parse(req.body ?? {});
+    res.locals.question = request.question; // in the access log only with DOCQA_ACCESS_LOG_QUESTIONS
     const result = await pipeline.ask(request);
     metrics.observeAsk(result);
     let id = newAskId((res.locals.requestId as string | undefined) ?? req.get('x-request-id'));

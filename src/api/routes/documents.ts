@@ -6,6 +6,7 @@ import { failedOutcome, type IngestInput, type Ingestor } from '../../ingest/ing
 import { fileReport } from '../../ingest/report.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DocumentStore } from '../../store/store.js';
+import { requireScope } from '../auth.js';
 import { listSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
 
 export interface DocumentRouteDeps {
@@ -42,6 +43,7 @@ function multipartUpload(maxUploadBytes: number): RequestHandler {
 
 export function documentRoutes({ store, ingestor, metrics, maxUploadBytes }: DocumentRouteDeps): Router {
   const router = Router();
+  const json = express.json({ limit: maxUploadBytes });
   const rawText = express.text({ type: ['text/plain', 'text/markdown'], limit: maxUploadBytes });
   // any other non-JSON, non-multipart body is the file itself (e.g. Content-Type: application/pdf, ?name=x.pdf)
   const rawFile = express.raw({
@@ -91,7 +93,7 @@ export function documentRoutes({ store, ingestor, metrics, maxUploadBytes }: Doc
    * with ?name=; or the raw file as the body with ?name=. The file goes through the same converters, limits and
    * timeout as `docqa ingest`. 201 created/replaced, 200 unchanged, 400 unreadable, 413 too large, 415 unknown type.
    */
-  router.post('/v1/documents', multipartUpload(maxUploadBytes), rawText, rawFile, async (req, res) => {
+  router.post('/v1/documents', requireScope('ingest'), multipartUpload(maxUploadBytes), json, rawText, rawFile, async (req, res) => {
     const input = inputOf(req);
     let outcome;
     try {
@@ -104,20 +106,20 @@ export function documentRoutes({ store, ingestor, metrics, maxUploadBytes }: Doc
     res.status(outcome.status === 'unchanged' ? 200 : 201).json(fileReport(outcome));
   });
 
-  router.get('/v1/documents', async (req, res) => {
+  router.get('/v1/documents', requireScope('ask', 'ingest'), async (req, res) => {
     const { limit, offset } = listSchema.parse(req.query);
     const [documents, counts] = await Promise.all([store.listDocuments({ limit, offset }), store.counts()]);
     res.json({ documents, total: counts.documents, limit, offset });
   });
 
-  router.get('/v1/documents/:id', async (req, res) => {
+  router.get('/v1/documents/:id', requireScope('ask', 'ingest'), async (req, res) => {
     const doc = await store.getDocument(req.params.id);
     if (!doc) throw new NotFoundError(`no document with id ${req.params.id}`);
     const passages = req.query.passages === 'true' ? await store.getPassages(doc.id) : undefined;
     res.json(passages ? { ...doc, passages } : doc);
   });
 
-  router.delete('/v1/documents/:id', async (req, res) => {
+  router.delete('/v1/documents/:id', requireScope('ingest'), async (req, res) => {
     if (!(await store.deleteDocument(req.params.id))) throw new NotFoundError(`no document with id ${req.params.id}`);
     res.status(204).end();
   });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AskRecorder } from '../../querylog/recorder.js';
+import { requireScope } from '../auth.js';
 import { feedbackSchema } from '../schemas.js';
 
 /**
@@ -10,7 +11,7 @@ import { feedbackSchema } from '../schemas.js';
  */
 export function feedbackRoutes(recorder: AskRecorder, metrics: Metrics): Router {
   const router = Router();
-  router.post('/v1/feedback', async (req, res) => {
+  router.post('/v1/feedback', requireScope('ask'), async (req, res) => {
     const input = feedbackSchema.parse(req.body ?? {});
     const outcome = await recorder.feedback(input);
     metrics.feedbackReceived.inc({ verdict: outcome.feedback.verdict });

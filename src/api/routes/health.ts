@@ -2,8 +2,9 @@ import { Router } from 'express';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DocumentStore } from '../../store/store.js';
 import type { Reader } from '../../reader/types.js';
+import { requireScope } from '../auth.js';
 
-export function healthRoutes(store: DocumentStore, reader: Reader, metrics: Metrics): Router {
+export function healthRoutes(store: DocumentStore, reader: Reader, metrics: Metrics, options: { metricsAuth: 'open' | 'admin' }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -16,7 +17,8 @@ export function healthRoutes(store: DocumentStore, reader: Reader, metrics: Metr
     };
     res.status(storeOk ? 200 : 503).json({ status: storeOk ? 'ready' : 'not ready', checks });
   });
-  router.get('/metrics', async (_req, res) => {
+  const metricsGuard = options.metricsAuth === 'admin' ? [requireScope('admin')] : [];
+  router.get('/metrics', ...metricsGuard, async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
