@@ -16,6 +16,9 @@ export const MAX_QUESTION_CHARS = 2000;
 /** The most answers returned / passages read per question: the bounds of the settings and of a request's topK / retrieverTopK. */
 export const MAX_ANSWER_TOP_K = 100;
 export const MAX_RETRIEVER_TOP_K = 1000;
+/** GET /v1/documents/:id?passages=true: passages per page by default (passageLimit) and at most. */
+export const DEFAULT_PASSAGE_PAGE = 500;
+export const MAX_PASSAGE_PAGE = 5000;
 /** Feedback (POST /v1/feedback) bounds: the longest correctAnswer and comment (characters). */
 export const MAX_FEEDBACK_ANSWER_CHARS = 1000;
 export const MAX_FEEDBACK_COMMENT_CHARS = 2000;
@@ -98,6 +101,11 @@ const schema = z.object({
   maxFileBytes: int(1, 2 ** 40).default(50 * 1024 * 1024),
   fileTimeoutMs: int(100, 3_600_000).default(60_000),
   ingestConcurrency: int(1, 64).default(2),
+  /**
+   * Files up to this many bytes are converted in a lane of their own (one more worker thread), so small uploads do
+   * not wait behind big, slow conversions; 0: one lane for all files.
+   */
+  ingestSmallFileBytes: int(0, 2 ** 40).default(1024 * 1024),
   /** Heap limit (MiB) of each conversion worker thread; a file that needs more fails alone ('out_of_memory'). */
   fileMemoryMb: int(64, 65_536).default(1024),
 

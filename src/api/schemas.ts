@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
+  DEFAULT_PASSAGE_PAGE,
   MAX_ANSWER_TOP_K,
   MAX_FEEDBACK_ANSWER_CHARS,
   MAX_FEEDBACK_COMMENT_CHARS,
+  MAX_PASSAGE_PAGE,
   MAX_QUESTION_CHARS,
   MAX_RETRIEVER_TOP_K,
 } from '../config.js';
@@ -50,6 +52,13 @@ export const textDocumentSchema = z
 export const listSchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** GET /v1/documents/:id: passages are paged (a big document has tens of thousands). */
+export const documentQuerySchema = z.object({
+  passages: z.enum(['true', 'false']).default('false'),
+  passageOffset: z.coerce.number().int().min(0).default(0),
+  passageLimit: z.coerce.number().int().min(1).max(MAX_PASSAGE_PAGE).default(DEFAULT_PASSAGE_PAGE),
 });
 
 /** JSON inside a form field. */

@@ -4,6 +4,7 @@
  * stops it whatever it is doing) and replaced, and only that file fails.
  *
  * - WorkerConversion: a pool of `concurrency` worker threads running conversion-worker.js.
+ * - SizeLanes: small files in their own lane (defaultConversion's choice when smallFileBytes is set).
  * - InlineConversion: the same converters in this thread, with a timeout that can only give up waiting (it cannot
  *   stop a busy loop). Used where the compiled worker script does not exist, i.e. when running the TypeScript
  *   sources directly (tests); `defaultConversion` picks.
@@ -30,6 +31,11 @@ export interface ConversionLimits {
   memoryMb: number;
   /** Files converted at the same time (worker threads). */
   concurrency: number;
+  /**
+   * Files up to this many bytes convert in their own lane (one more worker), so a small upload never waits behind
+   * big, slow conversions; 0: one lane for all.
+   */
+  smallFileBytes?: number;
 }
 
 export interface Conversion {
@@ -189,10 +195,36 @@ export class WorkerConversion implements Conversion {
   }
 }
 
+/**
+ * Fair scheduling by size: small files go to their own conversion (a lane of one worker), big ones to the main
+ * pool, so six slow DOCX conversions do not hold a 44-byte upload. Each lane keeps arrival order.
+ */
+export class SizeLanes implements Conversion {
+  readonly isolated: boolean;
+  constructor(
+    private readonly small: Conversion,
+    private readonly large: Conversion,
+    private readonly smallFileBytes: number,
+  ) {
+    this.isolated = small.isolated && large.isolated;
+  }
+
+  convert(request: ConversionRequest): Promise<ConvertedDocument> {
+    return (request.data.length <= this.smallFileBytes ? this.small : this.large).convert(request);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.small.close(), this.large.close()]);
+  }
+}
+
 /** The compiled worker script next to this module (dist/ingest/conversion-worker.js). */
 export const WORKER_SCRIPT = new URL('./conversion-worker.js', import.meta.url);
 
 /** Worker threads when the compiled worker script exists (always, once built), else inline conversion. */
 export function defaultConversion(limits: ConversionLimits): Conversion {
-  return fs.existsSync(fileURLToPath(WORKER_SCRIPT)) ? new WorkerConversion(limits) : new InlineConversion(limits.timeoutMs);
+  if (!fs.existsSync(fileURLToPath(WORKER_SCRIPT))) return new InlineConversion(limits.timeoutMs);
+  const large = new WorkerConversion(limits);
+  if (!limits.smallFileBytes) return large;
+  return new SizeLanes(new WorkerConversion({ ...limits, concurrency: 1 }), large, limits.smallFileBytes);
 }

@@ -21,6 +21,8 @@ export interface IngestLimits {
   fileMemoryMb?: number;
   /** Files converted at the same time (ingestConcurrency). */
   concurrency?: number;
+  /** Files up to this size convert in their own lane (ingestSmallFileBytes). */
+  smallFileBytes?: number;
 }
 
 /** The metadata key holding the sha256 of the source file's bytes, which lets unchanged files skip conversion. */
@@ -88,6 +90,7 @@ export class Ingestor {
         timeoutMs: limits.fileTimeoutMs ?? CONFIG_DEFAULTS.fileTimeoutMs,
         memoryMb: limits.fileMemoryMb ?? CONFIG_DEFAULTS.fileMemoryMb,
         concurrency: limits.concurrency ?? CONFIG_DEFAULTS.ingestConcurrency,
+        smallFileBytes: limits.smallFileBytes ?? CONFIG_DEFAULTS.ingestSmallFileBytes,
       });
   }
 
@@ -101,6 +104,7 @@ export class Ingestor {
         fileTimeoutMs: config.fileTimeoutMs,
         fileMemoryMb: config.fileMemoryMb,
         concurrency: config.ingestConcurrency,
+        smallFileBytes: config.ingestSmallFileBytes,
       },
       conversion,
     );

@@ -10,6 +10,7 @@ import type {
   ListOptions,
   SearchFilters,
   SearchHit,
+  PassagePage,
   SearchOptions,
   StoreCounts,
   WriteResult,
@@ -219,10 +220,10 @@ export class SqliteStore implements DocumentStore {
     return rows.map(toDocument);
   }
 
-  async getPassages(docId: string): Promise<Passage[]> {
+  async getPassages(docId: string, page?: PassagePage): Promise<Passage[]> {
     const rows = this.open()
-      .prepare('SELECT * FROM passages WHERE doc_id = ? ORDER BY seq')
-      .all(docId) as PassageRow[];
+      .prepare('SELECT * FROM passages WHERE doc_id = ? ORDER BY seq LIMIT ? OFFSET ?')
+      .all(docId, page?.limit ?? -1, page?.offset ?? 0) as PassageRow[];
     return rows.map(toPassage);
   }
 

@@ -34,6 +34,12 @@ export interface StoreCounts {
   passages: number;
 }
 
+/** A page of a document's passages (by seq). */
+export interface PassagePage {
+  offset: number;
+  limit: number;
+}
+
 export interface ListOptions {
   limit?: number;
   offset?: number;
@@ -59,8 +65,8 @@ export interface DocumentStore {
   getDocument(id: string): Promise<DocumentRecord | null>;
   findDocumentByName(name: string): Promise<DocumentRecord | null>;
   listDocuments(options?: ListOptions): Promise<DocumentRecord[]>;
-  /** Passages of one document in `seq` order. */
-  getPassages(docId: string): Promise<Passage[]>;
+  /** Passages of one document in `seq` order; with `page`, only seq offset .. offset + limit - 1. */
+  getPassages(docId: string, page?: PassagePage): Promise<Passage[]>;
   /** Deletes a document with its passages; false when it did not exist. */
   deleteDocument(id: string): Promise<boolean>;
   counts(): Promise<StoreCounts>;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnreadableDocumentError } from '../../src/documents/failure.js';
-import { InlineConversion, WorkerConversion } from '../../src/ingest/conversion.js';
+import { InlineConversion, SizeLanes, WorkerConversion } from '../../src/ingest/conversion.js';
 import { DocqaError } from '../../src/errors.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { renderPdf, squadArticle } from '../fixtures/documents/render.js';
@@ -79,6 +79,29 @@ describe('the compiled conversion worker (dist/) converts real files', () => {
       expect(await kindOf(pool.convert({ data: Buffer.from([0, 1, 2, 3, 0]), name: 'bin.txt', format: 'text' }))).toBe('binary');
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('SizeLanes: small files are not stuck behind big, slow conversions', () => {
+  it('answers a small file while every big-file worker is busy, and keeps each lane working', async () => {
+    const large = new WorkerConversion({ timeoutMs: 3000, memoryMb: 64, concurrency: 1 }, MISBEHAVING);
+    const small = new WorkerConversion({ timeoutMs: 3000, memoryMb: 64, concurrency: 1 }, MISBEHAVING);
+    const lanes = new SizeLanes(small, large, 100);
+    try {
+      const big = Buffer.alloc(1000, 'x');
+      // the only big-file worker hangs until its timeout, and another big file waits behind it
+      const hanging = lanes.convert({ data: big, name: 'hang-big.pdf', format: 'text' }).catch((e: unknown) => e);
+      const queued = lanes.convert({ data: big, name: 'big.txt', format: 'text' });
+      let bigDone = false;
+      void queued.then(() => (bigDone = true));
+      const tiny = await lanes.convert({ data: Buffer.from('44 bytes'), name: 'tiny.txt', format: 'text' });
+      expect(tiny.text).toBe('text of tiny.txt');
+      expect(bigDone).toBe(false); // the small file did not wait for the big lane
+      expect(((await hanging) as UnreadableDocumentError).kind).toBe('timeout');
+      expect((await queued).text).toBe('text of big.txt');
+    } finally {
+      await lanes.close();
     }
   });
 });

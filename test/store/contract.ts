@@ -106,6 +106,10 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.getDocument('nope')).toBeNull();
       expect(await store.findDocumentByName('nope')).toBeNull();
       expect(await store.getPassages('nope')).toEqual([]);
+      // a page by seq
+      expect(await store.getPassages(volcano.doc.id, { offset: 1, limit: 1 })).toEqual(volcano.passages.slice(1, 2));
+      expect(await store.getPassages(volcano.doc.id, { offset: 0, limit: 100 })).toEqual(volcano.passages);
+      expect(await store.getPassages(volcano.doc.id, { offset: volcano.passages.length, limit: 5 })).toEqual([]);
     });
 
     it('keeps unicode text intact', async () => {

@@ -7,7 +7,7 @@ import { fileReport } from '../../ingest/report.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DocumentStore } from '../../store/store.js';
 import { requireScope } from '../auth.js';
-import { listSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
+import { documentQuerySchema, listSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
 
 export interface DocumentRouteDeps {
   store: DocumentStore;
@@ -115,8 +115,10 @@ export function documentRoutes({ store, ingestor, metrics, maxUploadBytes }: Doc
   router.get('/v1/documents/:id', requireScope('ask', 'ingest'), async (req, res) => {
     const doc = await store.getDocument(req.params.id);
     if (!doc) throw new NotFoundError(`no document with id ${req.params.id}`);
-    const passages = req.query.passages === 'true' ? await store.getPassages(doc.id) : undefined;
-    res.json(passages ? { ...doc, passages } : doc);
+    const q = documentQuerySchema.parse(req.query);
+    if (q.passages !== 'true') return void res.json(doc);
+    const passages = await store.getPassages(doc.id, { offset: q.passageOffset, limit: q.passageLimit });
+    res.json({ ...doc, passages, passagePage: { offset: q.passageOffset, limit: q.passageLimit, total: doc.passageCount } });
   });
 
   router.delete('/v1/documents/:id', requireScope('ingest'), async (req, res) => {

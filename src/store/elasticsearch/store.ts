@@ -48,7 +48,7 @@ import {
   type PassageSource,
 } from './records.js';
 import { queryTerms } from '../query.js';
-import type { DocumentStore, ListOptions, SearchHit, SearchOptions, StoreCounts, WriteResult } from '../store.js';
+import type { DocumentStore, ListOptions, PassagePage, SearchHit, SearchOptions, StoreCounts, WriteResult } from '../store.js';
 
 export { BulkWriteError } from './bulk.js';
 
@@ -430,13 +430,25 @@ export class ElasticsearchStore implements DocumentStore {
     });
   }
 
-  async getPassages(docId: string): Promise<Passage[]> {
+  async getPassages(docId: string, page?: PassagePage): Promise<Passage[]> {
     return this.op('get passages', async () => {
       const hit = await this.committedRecord(docId);
       if (!hit) return [];
       const out: Passage[] = [];
       const visible = {
-        bool: { filter: [{ term: { docId } }, { range: { seq: { lt: hit.record.passageCount } } }] },
+        bool: {
+          filter: [
+            { term: { docId } },
+            {
+              range: {
+                seq: {
+                  gte: page?.offset ?? 0,
+                  lt: Math.min(hit.record.passageCount, page ? page.offset + page.limit : Infinity),
+                },
+              },
+            },
+          ],
+        },
       };
       await this.scan<PassageSource>(this.names.passagesAlias, visible, [{ seq: 'asc' }], (hits) => {
         for (const h of hits) out.push(toPassage(h._source!));
