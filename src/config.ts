@@ -121,6 +121,14 @@ const schema = z.object({
   /** How often `serve` enforces the retention (it also does at start). */
   queryLogPruneIntervalMs: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
 
+  // Drift monitor (src/monitor/): the sliding window compared with the baseline, and the observation log
+  /** Most recent values per feature compared with the baseline. */
+  monitorWindow: int(10, 1_000_000).default(1000),
+  /** Fewest values (in the window and in the baseline) for a drift figure; fewer: 'insufficient_data'. */
+  monitorMinValues: int(1, 1_000_000).default(100),
+  /** Observations kept in <data-dir>/monitor/observations.jsonl (to mark a past time window as the baseline). */
+  monitorRetain: int(100, 10_000_000).default(50_000),
+
   // HTTP
   /** Plain keys with every scope (simple setups); scoped keys: `docqa keys create` (stored hashed in dataDir/keys.db). */
   apiKeys: list.default([]),

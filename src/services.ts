@@ -14,6 +14,7 @@ import { Ingestor } from './ingest/ingestor.js';
 import { envKeyring } from './keys/keyring.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { MonitorService } from './monitor/service.js';
 import { QaPipeline } from './qa/pipeline.js';
 import { feedbackPrecision } from './querylog/precision.js';
 import { createQueryLog, retentionOf } from './querylog/factory.js';
@@ -36,6 +37,8 @@ export interface Services {
   metrics: Metrics;
   store: DocumentStore;
   ingestor: Ingestor;
+  /** The drift monitor: asks and ingests are logged to <data-dir>/monitor and compared with its baseline. */
+  monitor: MonitorService;
   /** How the reader reads (window length, stride, answer length, batch size): the pipeline's and eval's. */
   readOptions: Partial<ReadOptions>;
   /** Loaded on first use by commands that do not read (ingest), eagerly by serve. */
@@ -69,6 +72,15 @@ export function readOptionsOf(config: Config): Partial<ReadOptions> {
   };
 }
 
+/** The drift monitor over the config's data dir (also used alone by `docqa monitor`, which needs no store or model). */
+export function openMonitor(config: Config, onError?: (message: string) => void): MonitorService {
+  return new MonitorService(
+    config.dataDir,
+    { windowSize: config.monitorWindow, minValues: config.monitorMinValues, retain: config.monitorRetain },
+    onError,
+  );
+}
+
 export async function openServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? new Metrics();
@@ -76,6 +88,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
   if (options.initStore ?? true) await store.init();
   const ingestor = Ingestor.fromConfig(store, config);
   const readOptions = readOptionsOf(config);
+  const monitor = openMonitor(config, (message) => logger.warn(message));
   let reader: Promise<Reader> | undefined;
   let pipeline: Promise<QaPipeline> | undefined;
   let app: Promise<Express> | undefined;
@@ -141,7 +154,10 @@ export async function openServices(config: Config, options: ServiceOptions = {})
         pruneTimer = setInterval(() => void prune(rec!), config.queryLogPruneIntervalMs);
         pruneTimer.unref();
       }
+      // drift of the monitor's sliding window against its baseline (docqa_drift_*), computed at scrape time
+      metrics.trackDrift(() => monitor.report());
       return buildApp({
+        monitor,
         pipeline: p,
         store,
         reader: r,
@@ -159,6 +175,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
     metrics,
     store,
     ingestor,
+    monitor,
     readOptions,
     reader: getReader,
     pipeline: getPipeline,
@@ -176,6 +193,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
       if (reader) await (await reader).close();
       if (queryLog) await (await queryLog.catch(() => null))?.close();
       await ingestor.close();
+      await monitor.flush();
       await store.close();
     },
   };

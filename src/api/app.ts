@@ -5,6 +5,7 @@ import type { Ingestor } from '../ingest/ingestor.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { MonitorService } from '../monitor/service.js';
 import type { QaPipeline } from '../qa/pipeline.js';
 import type { AskRecorder } from '../querylog/recorder.js';
 import type { Reader } from '../reader/types.js';
@@ -18,6 +19,7 @@ import { askRoutes } from './routes/ask.js';
 import { documentRoutes } from './routes/documents.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
+import { monitorRoutes } from './routes/monitor.js';
 
 /** The HTTP settings the app uses (from src/config.ts). */
 export type HttpSettings = Pick<Config, 'maxUploadBytes' | 'maxAskBytes' | 'maxJsonBytes' | 'metricsAuth' | 'accessLogQuestions'>;
@@ -29,6 +31,8 @@ export interface AppDeps {
   reader: Reader;
   ingestor: Ingestor;
   metrics: Metrics;
+  /** The drift monitor (fed by asks and uploads; GET /v1/monitor); absent in apps built without one. */
+  monitor?: MonitorService;
   logger: Logger;
   /** DOCQA_API_KEYS and the stored keys (`docqa keys`); open when none is configured. */
   keyring: Keyring;
@@ -75,9 +79,10 @@ export function buildApp(deps: AppDeps): Express {
   const fallbackJson = express.json({ limit: http.maxJsonBytes });
   app.use(requireKeyForBody(), (req, res, next) => (OWN_BODY.has(req.path) ? next() : fallbackJson(req, res, next)));
   app.use(healthRoutes(store, reader, metrics, { metricsAuth: http.metricsAuth }));
-  app.use(askRoutes(pipeline, metrics, deps.recorder, logger, { maxAskBytes: http.maxAskBytes }));
+  app.use(askRoutes(pipeline, metrics, deps.recorder, logger, { maxAskBytes: http.maxAskBytes }, deps.monitor));
   if (deps.recorder) app.use(feedbackRoutes(deps.recorder, metrics));
-  app.use(documentRoutes({ store, ingestor, metrics, maxUploadBytes: http.maxUploadBytes }));
+  app.use(documentRoutes({ store, ingestor, metrics, monitor: deps.monitor, maxUploadBytes: http.maxUploadBytes }));
+  if (deps.monitor) app.use(monitorRoutes(deps.monitor));
   app.use(notFoundOrMethodNotAllowed(app));
   app.use(errorHandler(logger));
   return app;

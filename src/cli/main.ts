@@ -6,6 +6,7 @@ import { documentsCommand } from './commands/documents.js';
 import { evalCommand } from './commands/eval.js';
 import { ingestCommand } from './commands/ingest.js';
 import { modelCommand } from './commands/model.js';
+import { monitorCommand } from './commands/monitor.js';
 import { serveCommand } from './commands/serve.js';
 import { exitCodeOf, reportError } from './exit.js';
 import { throwOnUsageErrors } from './usage.js';
@@ -20,7 +21,8 @@ export function buildCli(): Command {
     .addCommand(serveCommand())
     .addCommand(evalCommand())
     .addCommand(dataCommand())
-    .addCommand(modelCommand());
+    .addCommand(modelCommand())
+    .addCommand(monitorCommand());
   return throwOnUsageErrors(cli);
 }
 

@@ -38,6 +38,8 @@ export interface QuestionOutcome {
   noAnswerProb: number;
   /** Open mode: the best answer's confidence (null when there was no candidate). */
   confidence?: number | null;
+  /** Open mode: the BM25 score of the best passage retrieved (null when none was; what a drift baseline reads). */
+  retrieverTopScore?: number | null;
   /** docqa's decision (reader mode: noAnswerProb >= threshold; open mode: confidence < minConfidence). */
   noAnswerChosen: boolean;
   /** Time to answer this question (open: retrieve + read as the pipeline timed it; reader: the read call). */
@@ -277,6 +279,7 @@ export function assembleResult(meta: RunMeta, outcomes: readonly QuestionOutcome
         retrieval: o.retrieval,
         answerDocument: o.answerDocument ?? null,
         confidence: o.confidence ?? null,
+        retrieverTopScore: o.retrieverTopScore ?? null,
         ...(o.answerText !== undefined ? { answerText: o.answerText, answerContext: o.answerContext } : {}),
         ...(o.answerFromOtherDocument ? { answerFromOtherDocument: true } : {}),
         outcome: a.outcome,

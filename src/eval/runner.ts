@@ -131,6 +131,7 @@ export async function runOpenMode(
       bestSpan: otherDocument ? '' : (best?.text ?? ''),
       answerScore: best?.score ?? null,
       confidence: result.noAnswer.bestConfidence,
+      retrieverTopScore: result.retrieverTopScore ?? null,
       noAnswerProb: 1 - (result.noAnswer.bestConfidence ?? 0),
       noAnswerChosen: result.noAnswer.chosen || !best,
       latencyMs: result.timings.totalMs,

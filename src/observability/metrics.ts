@@ -2,10 +2,10 @@ import client from 'prom-client';
 import type { AskResult } from '../qa/answer.js';
 import type { IngestOutcome } from '../ingest/ingestor.js';
 import type { StoreCounts } from '../store/store.js';
+import type { DriftReport } from '../monitor/monitor.js';
+import { IngestMetrics } from './ingest-metrics.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const CHARS_PER_PAGE_BUCKETS = [0, 1, 100, 250, 500, 1000, 2000, 3000, 4000, 6000, 10_000];
-const PASSAGE_WORD_BUCKETS = [1, 5, 10, 25, 50, 75, 100, 125, 150, 175, 200, 300, 500];
 /** How long a scrape waits for fresh store counts before it reports the last good ones. */
 export const STORE_COUNTS_WAIT_MS = 1000;
 const SCORE_BUCKETS = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
@@ -105,82 +105,13 @@ export class Metrics {
     buckets: SCORE_BUCKETS,
     registers: [this.registry],
   });
-  readonly ingestDocuments = new client.Counter({
-    name: 'docqa_ingest_documents_total',
-    help: 'Documents ingested, by outcome (created, replaced, unchanged, failed)',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
-  readonly ingestPassages = new client.Counter({
-    name: 'docqa_ingest_passages_total',
-    help: 'Passages written by ingestion',
-    registers: [this.registry],
-  });
-  // ---- Ingestion data quality (issue 5): what goes into the index, per written document ----
-  readonly ingestPages = new client.Counter({
-    name: 'docqa_ingest_pages_total',
-    help: 'Pages of the documents written by ingestion (paginated formats: PDF)',
-    registers: [this.registry],
-  });
-  readonly ingestEmptyPages = new client.Counter({
-    name: 'docqa_ingest_empty_pages_total',
-    help: 'Pages without any text (no text layer, blank) of the documents written by ingestion',
-    registers: [this.registry],
-  });
-  readonly ingestCharsPerPage = new client.Histogram({
-    name: 'docqa_ingest_chars_per_page',
-    help: 'Characters of text per page of the documents written by ingestion',
-    buckets: CHARS_PER_PAGE_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly ingestPassageWords = new client.Histogram({
-    name: 'docqa_ingest_passage_words',
-    help: 'Words per passage written by ingestion',
-    buckets: PASSAGE_WORD_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly ingestFailures = new client.Counter({
-    name: 'docqa_ingest_failures_total',
-    help: 'Files that could not be ingested, by reason (corrupt, encrypted, timeout, too_large, ...)',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
-  readonly ingestScanLike = new client.Counter({
-    name: 'docqa_ingest_scan_like_documents_total',
-    help: 'Documents written although most of their pages have no text layer (scans needing OCR)',
-    registers: [this.registry],
-  });
-  private ingestPageTotals = { pages: 0, empty: 0 };
-  readonly ingestEmptyPageRatio = new client.Gauge({
-    name: 'docqa_ingest_empty_page_ratio',
-    help: 'Share of the pages written by ingestion (since start) that have no text',
-    registers: [this.registry],
-    collect: () => {
-      const { pages, empty } = this.ingestPageTotals;
-      this.ingestEmptyPageRatio.set(pages > 0 ? empty / pages : 0);
-    },
-  });
+  /** Ingestion's data-quality series, docqa_ingest_* (src/observability/ingest-metrics.ts). */
+  readonly ingest = new IngestMetrics(this.registry);
 
   /** Records one file's ingest outcome: its status, and for written documents their data-quality figures. */
   observeIngest(outcome: IngestOutcome): void {
-    this.ingestDocuments.inc({ status: outcome.status });
-    if (outcome.status === 'failed') {
-      this.ingestFailures.inc({ reason: outcome.failure ?? 'internal' });
-      return;
-    }
-    if (outcome.status !== 'created' && outcome.status !== 'replaced') return;
-    this.ingestPassages.inc(outcome.passages);
-    const q = outcome.quality;
-    if (!q) return;
-    this.ingestPages.inc(q.pages);
-    this.ingestEmptyPages.inc(q.emptyPages);
-    this.ingestPageTotals.pages += q.pages;
-    this.ingestPageTotals.empty += q.emptyPages;
-    for (const n of q.charsPerPage) this.ingestCharsPerPage.observe(n);
-    for (const n of q.passageWords) this.ingestPassageWords.observe(n);
-    if (q.looksScanned) this.ingestScanLike.inc();
+    this.ingest.observe(outcome);
   }
-  // ---- end of ingestion data quality ----
 
   readonly modelInfo = new client.Gauge({
     name: 'docqa_model_info',
@@ -417,4 +348,46 @@ export class Metrics {
     });
   }
   // ---- end of query log and feedback ----
+
+  // ---- Drift (issue 13): the monitor's sliding window against its baseline (src/monitor/), read at scrape time ----
+  private driftSource: (() => Promise<DriftReport>) | null = null;
+  private driftCache: { at: number; report: Promise<DriftReport | null> } | null = null;
+
+  private driftReport(): Promise<DriftReport | null> {
+    if (!this.driftSource) return Promise.resolve(null);
+    const now = Date.now();
+    if (!this.driftCache || now - this.driftCache.at > 1000) {
+      this.driftCache = { at: now, report: this.driftSource().catch(() => null) };
+    }
+    return this.driftCache.report;
+  }
+
+  /** Exports the drift gauges (docqa_drift_*{feature}); `load` is called at most once a second, at scrape time. */
+  trackDrift(load: () => Promise<DriftReport>): void {
+    const first = this.driftSource === null;
+    this.driftSource = load;
+    this.driftCache = null;
+    if (!first) return;
+    const report = () => this.driftReport();
+    const gauge = (name: string, help: string, value: (f: DriftReport['features'][number]) => number | null | undefined) =>
+      new client.Gauge({
+        name,
+        help,
+        labelNames: ['feature'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const f of (await report())?.features ?? []) {
+            const v = value(f);
+            if (v !== null && v !== undefined && Number.isFinite(v)) this.set({ feature: f.feature }, v);
+          }
+        },
+      });
+    gauge('docqa_drift_psi', 'Population stability index of the feature in the sliding window against the baseline (> 0.1 moderate, > 0.2 significant drift)', (f) => f.psi);
+    gauge('docqa_drift_ks_statistic', 'Two-sample Kolmogorov-Smirnov statistic D of the window against the baseline (continuous features)', (f) => f.ks?.statistic);
+    gauge('docqa_drift_window_mean', 'Mean of the feature in the sliding window (for binary features: the rate)', (f) => f.window.mean);
+    gauge('docqa_drift_baseline_mean', 'Mean of the feature in the baseline', (f) => f.baseline?.mean);
+    gauge('docqa_drift_window_values', 'Values of the feature in the sliding window', (f) => f.window.values);
+  }
+  // ---- end of drift ----
 }

@@ -45,6 +45,8 @@ export interface AskResult {
   timings: { retrieveMs: number; readMs: number; totalMs: number };
   model: { name: string; version: string };
   retrieved: number;
+  /** The BM25 score of the best passage retrieved (null when none was): what the drift monitor watches of retrieval. */
+  retrieverTopScore?: number | null;
   /** Every candidate with its features, best first (only when asked with `explain`). */
   candidates?: Candidate[];
   /** The passages read, in the retriever's order (only when asked with `explain`). */

@@ -91,6 +91,7 @@ export class QaPipeline {
       timings: { retrieveMs: t1 - t0, readMs: t2 - t1, totalMs: performance.now() - t0 },
       model: { name: this.reader.model.name, version: this.reader.model.version },
       retrieved: hits.length,
+      retrieverTopScore: hits.length > 0 ? Math.max(...hits.map((h) => h.score)) : null,
     };
     if (options.explain) {
       const byPassage = new Map(hits.map((h) => [h.passage.id, h]));

@@ -136,10 +136,15 @@ describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLit
     expect(first.stdout).toMatch(/^Data quality/mu);
     expect(first.stdout).toMatch(/pages\/s/u);
     const prom = fs.readFileSync(metricsFile, 'utf8');
-    expect(prom).toMatch(/^docqa_ingest_failures_total\{reason="encrypted"\} 1$/mu);
-    expect(prom).toMatch(/^docqa_ingest_failures_total\{reason="corrupt"\} 2$/mu);
-    expect(prom).toMatch(/^docqa_ingest_documents_total\{status="created"\} 6$/mu);
-    expect(prom).toMatch(/^docqa_ingest_pages_total [1-9]\d*$/mu);
+    // only this run's ingest series, under the CLI's own prefix: no server or process series
+    expect(prom).toMatch(/^docqa_cli_ingest_failures_total\{reason="encrypted"\} 1$/mu);
+    expect(prom).toMatch(/^docqa_cli_ingest_failures_total\{reason="corrupt"\} 2$/mu);
+    expect(prom).toMatch(/^docqa_cli_ingest_documents_total\{status="created"\} 6$/mu);
+    expect(prom).toMatch(/^docqa_cli_ingest_pages_total [1-9]\d*$/mu);
+    expect(prom).toMatch(/^docqa_cli_ingest_run_success 0$/mu);
+    expect(prom).toMatch(/^docqa_cli_ingest_run_end_timestamp_seconds \d+(\.\d+)?$/mu);
+    const names = new Set([...prom.matchAll(/^([a-z_]+)(?:\{|\s)/gmu)].map((m) => m[1]!));
+    expect([...names].filter((n) => !n.startsWith('docqa_cli_ingest_'))).toEqual([]);
 
     // again, as JSON: nothing converted twice, the failures are still failures
     const again = await docqa(['ingest', corpus, '--data-dir', data, '--max-file-bytes', '1000000', '--json']);

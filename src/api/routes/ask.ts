@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Logger } from '../../observability/logger.js';
+import type { MonitorService } from '../../monitor/service.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { QaPipeline } from '../../qa/pipeline.js';
 import { newAskId, type AskRecorder } from '../../querylog/recorder.js';
@@ -11,13 +12,14 @@ import { askSchema } from '../schemas.js';
  * POST /v1/ask. Every reply carries the ask's `id` (also as X-Request-Id), under which the query log records it
  * (when DOCQA_QUERY_LOG is on) and POST /v1/feedback takes a verdict on it. A failing log does not fail the ask.
  */
-export function askRoutes(pipeline: QaPipeline, metrics: Metrics, recorder: AskRecorder | null, logger: Logger, limits: { maxAskBytes: number }): Router {
+export function askRoutes(pipeline: QaPipeline, metrics: Metrics, recorder: AskRecorder | null, logger: Logger, limits: { maxAskBytes: number }, monitor?: MonitorService): Router {
   const router = Router();
   router.post('/v1/ask', requireScope('ask'), jsonBody(limits.maxAskBytes), async (req, res) => {
     const request = askSchema.parse(req.body ?? {});
     res.locals.question = request.question; // in the access log only with DOCQA_ACCESS_LOG_QUESTIONS
     const result = await pipeline.ask(request);
     metrics.observeAsk(result);
+    monitor?.observeAsk(result);
     let id = newAskId((res.locals.requestId as string | undefined) ?? req.get('x-request-id'));
     if (recorder) {
       try {

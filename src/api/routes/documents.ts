@@ -4,6 +4,7 @@ import { BadInputError, NotFoundError, TooLargeError, UnsupportedMediaTypeError,
 import { CONVERTERS } from '../../documents/converters/index.js';
 import { failedOutcome, type IngestInput, type Ingestor } from '../../ingest/ingestor.js';
 import { fileReport } from '../../ingest/report.js';
+import type { MonitorService } from '../../monitor/service.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DocumentStore } from '../../store/store.js';
 import { requireScope } from '../auth.js';
@@ -13,6 +14,8 @@ export interface DocumentRouteDeps {
   store: DocumentStore;
   ingestor: Ingestor;
   metrics: Metrics;
+  /** The drift monitor, fed with the data quality of what is written. */
+  monitor?: MonitorService;
   maxUploadBytes: number;
 }
 
@@ -41,7 +44,7 @@ function multipartUpload(maxUploadBytes: number): RequestHandler {
   };
 }
 
-export function documentRoutes({ store, ingestor, metrics, maxUploadBytes }: DocumentRouteDeps): Router {
+export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadBytes }: DocumentRouteDeps): Router {
   const router = Router();
   const json = express.json({ limit: maxUploadBytes });
   const rawText = express.text({ type: ['text/plain', 'text/markdown'], limit: maxUploadBytes });
@@ -103,6 +106,7 @@ export function documentRoutes({ store, ingestor, metrics, maxUploadBytes }: Doc
       throw err;
     }
     metrics.observeIngest(outcome);
+    monitor?.observeIngest(outcome);
     res.status(outcome.status === 'unchanged' ? 200 : 201).json(fileReport(outcome));
   });
 

@@ -3,6 +3,7 @@ import { ingestBatch } from '../../ingest/batch.js';
 import { collectFiles } from '../../ingest/files.js';
 import { barProgress, lineProgress, silentProgress, type Progress } from '../../ingest/progress.js';
 import { fileReport, formatSummary, summarize } from '../../ingest/report.js';
+import { IngestRunMetrics } from '../../observability/ingest-metrics.js';
 import { openServices } from '../../services.js';
 import { EXIT } from '../exit.js';
 import { writeOutputFile } from '../files.js';
@@ -28,7 +29,7 @@ export function ingestCommand(): Command {
     .option('--force', 'convert files again even when their bytes are unchanged')
     .option('--json', 'print a JSON report on stdout (progress lines go to stderr)')
     .option('--no-progress', 'no progress bar or per-file lines')
-    .option('--metrics-file <file>', "write this run's metrics in Prometheus text format (for a textfile collector)")
+    .option('--metrics-file <file>', "write this run's ingest metrics (docqa_cli_ingest_*) in Prometheus text format (for a textfile collector)")
     .action(async (paths: string[], flags) => {
       const config = configFrom(flags, {
         ingestConcurrency: flags.concurrency,
@@ -38,6 +39,7 @@ export function ingestCommand(): Command {
       });
       const { files, unsupported, excluded } = await collectFiles(paths, { include: flags.include, exclude: flags.exclude });
       const services = await openServices(config);
+      const runMetrics = new IngestRunMetrics();
       const stopper = new AbortController();
       const onSigint = () => {
         if (stopper.signal.aborted) process.exit(INTERRUPTED);
@@ -58,7 +60,8 @@ export function ingestCommand(): Command {
           signal: stopper.signal,
           onStart: (f) => progress.fileStarted(f),
           onDone: (o) => {
-            services.metrics.observeIngest(o);
+            runMetrics.observe(o);
+            services.monitor.observeIngest(o);
             progress.fileDone(o);
           },
         }).finally(() => progress.stop());
@@ -71,7 +74,9 @@ export function ingestCommand(): Command {
         } else {
           process.stdout.write(formatSummary(summary) + '\n');
         }
-        if (flags.metricsFile) await writeOutputFile(flags.metricsFile, await services.metrics.registry.metrics());
+        if (flags.metricsFile) {
+          await writeOutputFile(flags.metricsFile, await runMetrics.finish(!result.aborted && summary.files.failed === 0));
+        }
         if (result.aborted) process.exitCode = INTERRUPTED;
         else if (summary.files.failed > 0) process.exitCode = EXIT.partial;
       } finally {
