@@ -4,9 +4,11 @@ import { askCommand } from './commands/ask.js';
 import { dataCommand } from './commands/data.js';
 import { documentsCommand } from './commands/documents.js';
 import { evalCommand } from './commands/eval.js';
+import { feedbackCommand } from './commands/feedback.js';
 import { ingestCommand } from './commands/ingest.js';
 import { modelCommand } from './commands/model.js';
 import { monitorCommand } from './commands/monitor.js';
+import { queriesCommand } from './commands/queries.js';
 import { serveCommand } from './commands/serve.js';
 import { exitCodeOf, reportError } from './exit.js';
 import { throwOnUsageErrors } from './usage.js';
@@ -22,7 +24,9 @@ export function buildCli(): Command {
     .addCommand(evalCommand())
     .addCommand(dataCommand())
     .addCommand(modelCommand())
-    .addCommand(monitorCommand());
+    .addCommand(monitorCommand())
+    .addCommand(queriesCommand())
+    .addCommand(feedbackCommand());
   return throwOnUsageErrors(cli);
 }
 

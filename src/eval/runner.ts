@@ -176,7 +176,8 @@ export async function ingestSquadArticles(ingestor: Ingestor, dataset: EvalDatas
   const started = performance.now();
   const outcomes: IngestOutcome[] = [];
   for (const d of squadDocuments(dataset)) {
-    outcomes.push(await ingestor.ingestSafely({ name: d.name, data: Buffer.from(d.text, 'utf8'), mediaType: 'text/plain' }));
+    // text whatever the title says: an article titled like a file ('report.pdf', a feedback export's) is still text
+    outcomes.push(await ingestor.ingestSafely({ name: d.name, data: Buffer.from(d.text, 'utf8'), mediaType: 'text/plain', format: 'text' }));
   }
   return ingestSummary(outcomes, (performance.now() - started) / 1000);
 }

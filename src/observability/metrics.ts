@@ -302,25 +302,26 @@ export class Metrics {
     registers: [this.registry],
   });
   private feedbackSource: (() => Promise<FeedbackPrecisionRow[]>) | null = null;
-  private feedbackCache: { at: number; rows: Promise<FeedbackPrecisionRow[]> } | null = null;
+  private feedbackInFlight: Promise<FeedbackPrecisionRow[]> | null = null;
 
+  /** The rows of this scrape: the gauges are collected together, so they share one read, and the next scrape reads anew. */
   private feedbackRows(): Promise<FeedbackPrecisionRow[]> {
     if (!this.feedbackSource) return Promise.resolve([]);
-    const now = Date.now();
-    if (!this.feedbackCache || now - this.feedbackCache.at > 1000) {
-      this.feedbackCache = { at: now, rows: this.feedbackSource().catch(() => []) };
-    }
-    return this.feedbackCache.rows;
+    this.feedbackInFlight ??= this.feedbackSource()
+      .catch(() => [])
+      .finally(() => {
+        this.feedbackInFlight = null;
+      });
+    return this.feedbackInFlight;
   }
 
   /**
-   * Exports docqa_feedback_precision and docqa_feedback_judged per model, version and window (1h, 24h, 7d); `load`
-   * is called at most once a second, at scrape time. A window without feedback has no precision series.
+   * Exports docqa_feedback_precision and docqa_feedback_judged per model, version and window (1h, 24h, 7d), read
+   * from `load` at scrape time. A window without feedback has no precision series; a failing load leaves both empty.
    */
   trackFeedbackPrecision(load: () => Promise<FeedbackPrecisionRow[]>): void {
     const first = this.feedbackSource === null;
     this.feedbackSource = load;
-    this.feedbackCache = null;
     if (!first) return;
     const rows = () => this.feedbackRows();
     const labelNames = ['model', 'version', 'window'] as const;
