@@ -8,13 +8,6 @@ import type { AskRequest, AskResult } from '../qa/answer.js';
 import { toFeedbackRecord, toQueryRecord, type FeedbackInput, type FeedbackRecord, type QueryRecord } from './record.js';
 import type { QueryLog, Retention } from './store.js';
 
-/** A client's X-Request-Id is kept as the ask id when it is this simple (else a fresh UUID is used). */
-const ACCEPTABLE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/u;
-
-export function newAskId(requested?: string): string {
-  return requested !== undefined && ACCEPTABLE_ID.test(requested) ? requested : randomUUID();
-}
-
 export interface RecorderOptions {
   logQuestions: boolean;
   retention: Retention;

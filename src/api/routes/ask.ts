@@ -3,7 +3,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { MonitorService } from '../../monitor/service.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { QaPipeline } from '../../qa/pipeline.js';
-import { newAskId, type AskRecorder } from '../../querylog/recorder.js';
+import type { AskRecorder } from '../../querylog/recorder.js';
 import { requireScope } from '../auth.js';
 import { jsonBody } from '../body.js';
 import { askSchema } from '../schemas.js';
@@ -20,7 +20,8 @@ export function askRoutes(pipeline: QaPipeline, metrics: Metrics, recorder: AskR
     const result = await pipeline.ask(request);
     metrics.observeAsk(result);
     monitor?.observeAsk(result);
-    let id = newAskId((res.locals.requestId as string | undefined) ?? req.get('x-request-id'));
+    // the request id (src/api/request-id.ts: the client's X-Request-Id when sane, else a UUID) is the ask's id
+    let id = res.locals.requestId as string;
     if (recorder) {
       try {
         id = (await recorder.record(id, request, result, pipeline.reader.model.sha256 ?? null)).id;
