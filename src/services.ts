@@ -156,6 +156,10 @@ export async function openServices(config: Config, options: ServiceOptions = {})
       }
       // drift of the monitor's sliding window against its baseline (docqa_drift_*), computed at scrape time
       metrics.trackDrift(() => monitor.report());
+      // what /readyz says, for the availability alert: 0 when the store does not answer its ping within a second
+      metrics.gauge('docqa_ready', '1 when docqa is ready (model loaded, store reachable: what /readyz says), else 0', () =>
+        Promise.race([store.ping().catch(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, 1000, false).unref())]).then((ok) => (ok ? 1 : 0)),
+      );
       return buildApp({
         monitor,
         pipeline: p,
