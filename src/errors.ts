@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'too_large'
   | 'unsupported_media_type'
+  | 'insufficient_storage'
   | 'config'
   | 'internal';
 
@@ -82,6 +83,13 @@ export class TooLargeError extends DocqaError {
 export class UnsupportedMediaTypeError extends DocqaError {
   constructor(message: string) {
     super('unsupported_media_type', message);
+  }
+}
+
+/** The disk holding the data is full (ENOSPC, SQLITE_FULL): nothing more can be written until space is freed. */
+export class InsufficientStorageError extends DocqaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('insufficient_storage', message, undefined, options);
   }
 }
 

@@ -139,8 +139,14 @@ export async function openServices(config: Config, options: ServiceOptions = {})
       // latest `docqa eval` scores per model version (docqa_eval_*), read from <data-dir>/eval/runs at scrape time
       metrics.trackEvalScores(() => loadEvalGaugeRows(config.dataDir));
       let rec: AskRecorder | null = null;
+      // a query log that cannot be opened (a read-only data folder) must not stop the service from answering
       if (config.queryLog) {
-        rec = await getRecorder();
+        rec = await getRecorder().catch((err: unknown) => {
+          logger.warn({ err: errorMessage(err) }, 'the query log is unavailable: asks are answered but not logged');
+          return null;
+        });
+      }
+      if (rec) {
         const log = rec.log;
         // rolling precision from feedback (docqa_feedback_*), read from the log at scrape time: survives restarts
         metrics.trackFeedbackPrecision(() => feedbackPrecision(log, new Date()));

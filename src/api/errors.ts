@@ -21,6 +21,7 @@ const STATUS: Record<ErrorCode, number> = {
   too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  insufficient_storage: 507,
   config: 500,
   internal: 500,
   unavailable: 503,

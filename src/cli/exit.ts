@@ -10,6 +10,8 @@ export const EXIT = {
   unavailable: 3,
   notFound: 4,
   config: 5,
+  /** The disk holding the data is full. */
+  noSpace: 6,
   internal: 70,
 } as const;
 
@@ -23,6 +25,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   rate_limited: EXIT.unavailable,
   not_found: EXIT.notFound,
   unavailable: EXIT.unavailable,
+  insufficient_storage: EXIT.noSpace,
   config: EXIT.config,
   internal: EXIT.internal,
 };

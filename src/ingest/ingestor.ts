@@ -175,7 +175,8 @@ export class Ingestor {
     try {
       return await this.ingest(input, options);
     } catch (err) {
-      if (err instanceof DocqaError && err.code === 'unavailable') throw err; // the store is down: stop the batch
+      // the store is down, or its disk is full: every next file would fail the same way, so the batch stops
+      if (err instanceof DocqaError && (err.code === 'unavailable' || err.code === 'insufficient_storage')) throw err;
       return failedOutcome(input.name, err, Math.round(performance.now() - started));
     }
   }

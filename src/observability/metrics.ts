@@ -45,6 +45,17 @@ export interface FeedbackPrecisionRow {
   precision: number | null;
 }
 
+/** Waits for `p`, or `ms` at most (the timer does not keep the process alive). */
+async function raceTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([p, waited]);
+  clearTimeout(timer);
+}
+
 /**
  * The service's Prometheus metrics, on a registry of their own (so tests and several apps in one process do not
  * collide). Everything exported on /metrics is declared here.
@@ -137,12 +148,29 @@ export class Metrics {
 
   /** A gauge whose value is read at scrape time. */
   gauge(name: string, help: string, read: () => Promise<number> | number): void {
+    // like the store counts: one read at a time, a scrape waits at most STORE_COUNTS_WAIT_MS, and a failing or
+    // hanging source keeps its last good value instead of failing the whole scrape (issue 16)
+    let last: number | null = null;
+    let inFlight: Promise<void> | null = null;
+    const wait = () => this.storeCountsWaitMs;
     new client.Gauge({
       name,
       help,
       registers: [this.registry],
       async collect() {
-        this.set(await read());
+        inFlight ??= Promise.resolve()
+          .then(read)
+          .then(
+            (v) => {
+              last = v;
+            },
+            () => undefined,
+          )
+          .finally(() => {
+            inFlight = null;
+          });
+        await raceTimeout(inFlight, wait());
+        if (last !== null) this.set(last);
       },
     });
   }
@@ -183,13 +211,7 @@ export class Metrics {
     const cached = this.storeCountsCache;
     // the gauges are collected one after the other in one scrape: read the store once per scrape
     if (!cached || Date.now() - cached.at > 1000) {
-      let timer: NodeJS.Timeout | undefined;
-      const waited = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.storeCountsWaitMs);
-        timer.unref();
-      });
-      await Promise.race([this.refreshStoreCounts(), waited]);
-      clearTimeout(timer);
+      await raceTimeout(this.refreshStoreCounts(), this.storeCountsWaitMs);
     }
     return this.storeCountsCache?.counts ?? null;
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DocumentMeta, DocumentRecord, Passage } from '../documents/document.js';
-import { UnavailableError, errorMessage } from '../errors.js';
+import { InsufficientStorageError, UnavailableError, errorMessage } from '../errors.js';
 import { queryTerms } from './query.js';
 import { checkTopK, checkWrite } from './validate.js';
 import type {
@@ -117,9 +117,10 @@ export class SqliteStore implements DocumentStore {
 
   private open(): Database.Database {
     if (this.db) return this.db;
+    let db: Database.Database | undefined;
     try {
       if (this.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
-      const db = new Database(this.file);
+      db = new Database(this.file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
@@ -128,7 +129,69 @@ export class SqliteStore implements DocumentStore {
       this.db = db;
       return db;
     } catch (err) {
-      throw new UnavailableError(`cannot open the SQLite store at ${this.file}: ${errorMessage(err)}`, { cause: err });
+      db?.close();
+      if (this.file !== ':memory:' && fs.existsSync(this.file) && !writable(path.dirname(path.resolve(this.file)))) {
+        return (this.db = this.openReadOnly());
+      }
+      throw this.storageError(err, 'open') ?? new UnavailableError(`cannot open the SQLite store at ${this.file}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** Set when the store's folder is read-only: reads work on a snapshot, writes fail with a clear UnavailableError. */
+  private readOnly = false;
+
+  /**
+   * A store in a read-only folder (a read-only mount, a backup): SQLite cannot open a WAL database there, even
+   * read-only, because it cannot create the shared-memory file beside it. docqa reads a snapshot of the file
+   * instead (in memory, as a rollback-journal database), so read-only commands work. An unfinished write-ahead log
+   * beside it would hold committed data the snapshot lacks: then it refuses, naming the file.
+   */
+  private openReadOnly(): Database.Database {
+    const wal = `${this.file}-wal`;
+    if (fs.existsSync(wal) && fs.statSync(wal).size > 0) {
+      throw new UnavailableError(
+        `cannot open the SQLite store at ${this.file}: its folder is read-only and ${wal} holds writes not yet merged into it; ` +
+          'open it once with write access (any docqa command) to merge them',
+      );
+    }
+    try {
+      const bytes = fs.readFileSync(this.file);
+      // bytes 18-19 of the header: 2 = WAL, 1 = rollback journal (an in-memory database cannot be in WAL mode)
+      if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
+      const db = new Database(bytes, { readonly: true });
+      db.prepare('SELECT count(*) FROM documents').get();
+      this.readOnly = true;
+      return db;
+    } catch (err) {
+      throw new UnavailableError(`cannot open the SQLite store at ${this.file} (read-only folder): ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** A write's failure caused by where the store lives (full disk, read-only files), as a typed error; else null. */
+  private storageError(err: unknown, action: string): Error | null {
+    const code = (err as { code?: string })?.code ?? '';
+    const dir = this.file === ':memory:' ? null : path.dirname(path.resolve(this.file));
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (code.startsWith('SQLITE_IOERR') && dir !== null && diskFull(dir))) {
+      return new InsufficientStorageError(
+        `cannot ${action}: the disk holding the SQLite store ${this.file} is full (${code === 'ENOSPC' ? 'ENOSPC' : `SQLITE_FULL: ${code}`}); free some space and retry`,
+        { cause: err },
+      );
+    }
+    if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || (this.readOnly && code !== '')) {
+      return new UnavailableError(`cannot ${action}: the SQLite store ${this.file} is read-only (${code || 'read-only folder'})`, { cause: err });
+    }
+    return null;
+  }
+
+  /** Runs a write, turning a full disk or read-only files into typed errors that name the cause. */
+  private writing<T>(action: string, fn: () => T): T {
+    if (this.readOnly) {
+      throw new UnavailableError(`cannot ${action}: the SQLite store ${this.file} is read-only (its folder is not writable)`);
+    }
+    try {
+      return fn();
+    } catch (err) {
+      throw this.storageError(err, action) ?? err;
     }
   }
 
@@ -166,7 +229,7 @@ export class SqliteStore implements DocumentStore {
         replacedIds: sameName.map((r) => r.id),
       };
     });
-    return write.immediate();
+    return this.writing(`write ${doc.name}`, () => write.immediate());
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
@@ -228,7 +291,8 @@ export class SqliteStore implements DocumentStore {
   }
 
   async deleteDocument(id: string): Promise<boolean> {
-    const result = this.open().prepare('DELETE FROM documents WHERE id = ?').run(id);
+    const db = this.open();
+    const result = this.writing(`delete ${id}`, () => db.prepare('DELETE FROM documents WHERE id = ?').run(id));
     return result.changes > 0;
   }
 
@@ -257,6 +321,26 @@ export class SqliteStore implements DocumentStore {
   async close(): Promise<void> {
     this.db?.close();
     this.db = null;
+  }
+}
+
+/** Whether this process may create files in `dir` (false on a read-only mount, also for root). */
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the file system holding `dir` has (almost) no space left for this process. */
+function diskFull(dir: string): boolean {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize < 64 * 1024;
+  } catch {
+    return false;
   }
 }
 
