@@ -10,6 +10,8 @@ EPS=${EPS:-cpu webgpu cuda}
 BATCHES=${BATCHES:-1,16,64}
 SECONDS_PER_BATCH=${SECONDS_PER_BATCH:-10}
 JS=dist/bench-build/bench/gpu/throughput.js
+# the compiled config would look for models/ under dist/bench-build: name the bundled folder unless told otherwise
+export DOCQA_MODEL_DIR=${DOCQA_MODEL_DIR:-$PWD/models/minilm-l6-squad}
 if [ ! -f "$JS" ] || [ bench/gpu/throughput.ts -nt "$JS" ]; then
   npx tsc --module nodenext --moduleResolution nodenext --target es2022 --strict --skipLibCheck \
     --resolveJsonModule --rootDir . --outDir dist/bench-build bench/gpu/throughput.ts || exit 1

@@ -5,7 +5,7 @@
  *
  *   node dist/bench-build/bench/peers/docqa-peer.js --workload W.json --model-dir DIR --file model.onnx --threads N
  *
- * Protocol: see hf_pipeline_peer.py ({"ready"}, "run" -> {"answers", "ms", "modelMs"}, "quit").
+ * Protocol: see hf_pipeline_peer.py ({"ready"}, "run FROM TO" -> {"answers", "ms", "modelMs", "cpuMs"}, "quit").
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
@@ -39,20 +39,22 @@ async function main(): Promise<void> {
 
   const rl = readline.createInterface({ input: process.stdin });
   for await (const line of rl) {
-    const cmd = line.trim();
+    const [cmd, from, to] = line.trim().split(' ');
     if (cmd === 'quit') break;
     if (cmd !== 'run') continue;
     const answers: string[] = [];
     const ms: number[] = [];
     let modelMs = 0;
-    for (const it of items) {
+    const cpu = process.cpuUsage();
+    for (const it of items.slice(Number(from ?? 0), Number(to ?? items.length))) {
       const t = performance.now();
       const a = await answer(it);
       ms.push(performance.now() - t);
       answers.push(a.text);
       modelMs += a.modelMs;
     }
-    console.log(JSON.stringify({ answers, ms, modelMs }));
+    const used = process.cpuUsage(cpu);
+    console.log(JSON.stringify({ answers, ms, modelMs, cpuMs: (used.user + used.system) / 1000 }));
   }
   rl.close();
   await reader.close();

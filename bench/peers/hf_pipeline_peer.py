@@ -8,7 +8,8 @@ Started by bench/peers/peers.ts (not meant to be run by hand):
 W.json: [{"id", "question", "context"}, ...]. DIR: a BertForQuestionAnswering folder (bench/peers/make_torch_model.py
 makes it from the bundled model's fp32 export). Protocol on stdin/stdout, one JSON object per line: after loading
 and a warm-up it prints {"ready": {...}}; each "run" line answers every question once, one pipeline call per
-question (as a service answers one request at a time), and prints {"answers", "ms", "modelMs"}; "quit" ends it.
+question (as a service answers one request at a time), and prints {"answers", "ms", "modelMs"}; "run FROM TO"
+answers items[FROM:TO] only; "cpuMs" is the process's CPU time (all threads) for them; "quit" ends it.
 The pipeline is called with its defaults, written out: max_seq_len 384, doc_stride 128, max_answer_len 15,
 top_k 1, handle_impossible_answer False, align_to_words True.
 """
@@ -56,20 +57,23 @@ def main() -> int:
             "threads": torch.get_num_threads()}
     print(json.dumps({"ready": info}), flush=True)
     for line in sys.stdin:
-        cmd = line.strip()
+        cmd, *span = line.split()
         if cmd == "quit":
             break
         if cmd != "run":
             continue
+        lo, hi = (int(span[0]), int(span[1])) if span else (0, len(items))
         answers, ms = [], []
         model_ms[0] = 0.0
+        cpu = time.process_time()
         with torch.inference_mode():
-            for it in items:
+            for it in items[lo:hi]:
                 t = time.perf_counter()
                 out = qa(question=it["question"], context=it["context"], **kwargs)
                 ms.append((time.perf_counter() - t) * 1000)
                 answers.append(out["answer"])
-        print(json.dumps({"answers": answers, "ms": ms, "modelMs": model_ms[0]}), flush=True)
+        cpu_ms = (time.process_time() - cpu) * 1000
+        print(json.dumps({"answers": answers, "ms": ms, "modelMs": model_ms[0], "cpuMs": cpu_ms}), flush=True)
     return 0
 
 

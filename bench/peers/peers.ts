@@ -7,13 +7,13 @@
  *
  * Same questions (the first --questions of SQuAD 1.1 dev-b in file order, each with its own paragraph), same intra-op
  * threads, one question at a time. Each peer is a child process that loads once and then answers every question
- * when told "run"; the peers run one after the other, round-robin for --rounds rounds (the order rotates), and the
- * median round is reported, so that they share the machine's conditions. EM/F1: the official SQuAD metric
+ * when told "run FROM TO"; the questions go in chunks of --chunk, each chunk through every peer one after the other
+ * (the order rotates), so that the peers share the machine's conditions. Wall and CPU time are both reported. EM/F1: the official SQuAD metric
  * (src/eval/squad-metrics.ts) on each peer's answer strings. See bench/peers/README.md.
  *
  *   npx tsc --module nodenext --moduleResolution nodenext --target es2022 --strict --skipLibCheck \
  *     --resolveJsonModule --rootDir . --outDir dist/bench-build bench/peers/peers.ts bench/peers/docqa-peer.ts
- *   node dist/bench-build/bench/peers/peers.js [--questions 300] [--rounds 3] [--threads N]
+ *   node dist/bench-build/bench/peers/peers.js [--questions 300] [--chunk 20] [--threads N]
  *     [--files model.onnx,model.fp32.onnx] [--peers docqa,transformersjs,python] [--json out.json]
  *   (--peers name:file, e.g. transformersjs:model.onnx, runs that peer on that file only)
  */
@@ -33,7 +33,7 @@ const PEERS_DIR = path.join(REPO, 'bench', 'peers');
 
 interface Args {
   questions: number;
-  rounds: number;
+  chunk: number;
   threads: number;
   modelDir: string;
   files: string[];
@@ -57,7 +57,7 @@ function parseArgs(argv: string[]): Args {
   }
   return {
     questions: Number(get('questions') ?? 300),
-    rounds: Number(get('rounds') ?? 3),
+    chunk: Number(get('chunk') ?? 20),
     threads: Number(get('threads') ?? os.cpus().length),
     modelDir,
     files,
@@ -101,6 +101,7 @@ interface RunResult {
   answers: string[];
   ms: number[];
   modelMs: number;
+  cpuMs: number;
   answerTokens?: number[];
 }
 
@@ -126,8 +127,8 @@ class Child {
     }
   }
 
-  async run(): Promise<RunResult> {
-    this.proc.stdin.write('run\n');
+  async run(from: number, to: number): Promise<RunResult> {
+    this.proc.stdin.write(`run ${from} ${to}\n`);
     return (await this.next()) as unknown as RunResult;
   }
 
@@ -162,7 +163,6 @@ function peersOf(a: Args, workloadFile: string): Peer[] {
   return list;
 }
 
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 const machine = () => `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`;
 
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(workloadFile, JSON.stringify(questions.map(({ id, question, context }) => ({ id, question, context }))));
   console.log(
     `peers bench: ${questions.length} SQuAD 1.1 dev-b questions (file order) with their paragraphs, one question at a time, ` +
-      `${a.threads} intra-op thread(s) each, ${a.rounds} rounds round-robin (median), model ${path.relative(REPO, a.modelDir) || a.modelDir}`,
+      `${a.threads} intra-op thread(s) each, chunks of ${a.chunk} questions round-robin, model ${path.relative(REPO, a.modelDir) || a.modelDir}`,
   );
   console.log(`machine at start: ${machine()}`);
 
@@ -190,57 +190,70 @@ async function main(): Promise<void> {
       console.log(`ready: ${peer.name} ${peer.file}: ${ready.runtime}, threads ${ready.threads}`);
       children.push(child);
     }
-    const results = new Map<Child, RunResult[]>(children.map((c) => [c, []]));
-    for (let round = 0; round < a.rounds; round++) {
+    // one pass over the questions in chunks; every chunk goes through every peer (the order rotates), so that the
+    // machine's load, which moves over minutes, falls on all peers alike
+    const results = new Map<Child, RunResult>(children.map((c) => [c, { answers: [], ms: [], modelMs: 0, cpuMs: 0, answerTokens: [] }]));
+    for (let from = 0, turn = 0; from < questions.length; from += a.chunk, turn++) {
+      const to = Math.min(questions.length, from + a.chunk);
       for (let k = 0; k < children.length; k++) {
-        const child = children[(k + round) % children.length]!;
-        results.get(child)!.push(await child.run());
+        const child = children[(k + turn) % children.length]!;
+        const r = await child.run(from, to);
+        const acc = results.get(child)!;
+        acc.answers.push(...r.answers);
+        acc.ms.push(...r.ms);
+        acc.modelMs += r.modelMs;
+        acc.cpuMs += r.cpuMs;
+        acc.answerTokens!.push(...(r.answerTokens ?? []));
       }
+      console.log(`questions ${from}-${to - 1} done (load average ${os.loadavg()[0]!.toFixed(2)})`);
     }
     console.log(`machine at end:   ${machine()}`);
 
     const reference = children.find((c) => c.peer.name === 'docqa' && c.peer.file === 'model.onnx') ?? children[0]!;
     const summary = children.map((c) => {
-      const runs = results.get(c)!;
-      const perQ = runs.map((r) => sum(r.ms) / questions.length);
-      const mid = runs[perQ.indexOf(median(perQ))]!;
-      const scores = mid.answers.map((ans, i) => scorePrediction(questions[i]!.answers, ans));
-      const stable = runs.every((r) => r.answers.every((x, i) => x === mid.answers[i]));
+      const r = results.get(c)!;
+      const scores = r.answers.map((ans, i) => scorePrediction(questions[i]!.answers, ans));
       return {
         peer: c.peer,
-        msPerQuestion: median(perQ),
-        modelMsPerQuestion: mid.modelMs / questions.length,
-        em: (100 * sum(scores.map((s) => s.exact))) / questions.length,
-        f1: (100 * sum(scores.map((s) => s.f1))) / questions.length,
-        stable,
-        answers: mid.answers,
-        answerTokens: mid.answerTokens,
+        msPerQuestion: sum(r.ms) / questions.length,
+        cpuMsPerQuestion: r.cpuMs / questions.length,
+        modelMsPerQuestion: r.modelMs / questions.length,
+        em: (100 * sum(scores.map((x) => x.exact))) / questions.length,
+        f1: (100 * sum(scores.map((x) => x.f1))) / questions.length,
+        answers: r.answers,
+        answerTokens: r.answerTokens!.length > 0 ? r.answerTokens : undefined,
         exact: scores.map((x) => x.exact),
-        roundsMsPerQuestion: perQ,
+        ms: r.ms,
       };
     });
     const ref = summary.find((s) => s.peer === reference.peer)!;
-    const rows = [['reader', 'file (weights)', 'ms/question', 'answers/s', 'model ms/q', 'other ms/q', 'EM', 'F1', `docqa ${ref.peer.file} speed-up`]];
+    const rows = [['reader', 'file (weights)', 'wall ms/q', 'answers/s', 'CPU ms/q', 'answers/CPU-s', 'model ms/q', 'other ms/q', 'EM', 'F1', 'docqa speed-up (wall)', 'docqa speed-up (CPU)']];
     for (const s of summary) {
       rows.push([
         s.peer.name,
         `${s.peer.file} (${s.peer.weights})`,
         s.msPerQuestion.toFixed(2),
-        (1000 / s.msPerQuestion).toFixed(1),
+        (1000 / s.msPerQuestion).toFixed(2),
+        s.cpuMsPerQuestion.toFixed(2),
+        (1000 / s.cpuMsPerQuestion).toFixed(2),
         s.modelMsPerQuestion.toFixed(2),
         (s.msPerQuestion - s.modelMsPerQuestion).toFixed(2),
         s.em.toFixed(2),
         s.f1.toFixed(2),
         `${(s.msPerQuestion / ref.msPerQuestion).toFixed(2)}x`,
+        `${(s.cpuMsPerQuestion / ref.cpuMsPerQuestion).toFixed(2)}x`,
       ]);
     }
     console.log(table(rows));
-    console.log('(speed-up = this row\'s ms/question / docqa\'s = docqa\'s answers/s / this row\'s; model = time inside the model run(s), other = tokenization, windows, decoding, pipeline)');
+    console.log(
+      `(speed-up = this row's time per question / docqa ${ref.peer.file}'s = docqa's answers/s / this row's; wall = elapsed time of the calls, ` +
+        `CPU = the process's CPU time (all threads); model = wall time inside the model run(s), other = wall - model: tokenization, windows, decoding)`,
+    );
     // same weights, side by side
     for (const s of summary.filter((x) => x.peer.name === 'docqa')) {
       const same = summary.filter((x) => x !== s && x.peer.weights === s.peer.weights);
       for (const o of same) {
-        console.log(`same weights (${s.peer.weights}): docqa ${(o.msPerQuestion / s.msPerQuestion).toFixed(2)}x the answers/s of ${o.peer.name}, EM ${(s.em - o.em >= 0 ? '+' : '') + (s.em - o.em).toFixed(2)}, F1 ${(s.f1 - o.f1 >= 0 ? '+' : '') + (s.f1 - o.f1).toFixed(2)}`);
+        console.log(`same weights (${s.peer.weights}): docqa ${(o.msPerQuestion / s.msPerQuestion).toFixed(2)}x (wall) / ${(o.cpuMsPerQuestion / s.cpuMsPerQuestion).toFixed(2)}x (CPU) the answers/s of ${o.peer.name}, EM ${(s.em - o.em >= 0 ? '+' : '') + (s.em - o.em).toFixed(2)}, F1 ${(s.f1 - o.f1 >= 0 ? '+' : '') + (s.f1 - o.f1).toFixed(2)}`);
       }
     }
     // why transformers.js answers differently
@@ -266,8 +279,6 @@ async function main(): Promise<void> {
           `answer > 15 tokens ${g.tooLong} q (${pts(g.tooLongEm)} EM), another span <= 15 tokens ${g.otherSpan} q (${pts(g.otherSpanEm)} EM)`,
       );
     }
-    const unstable = summary.filter((s) => !s.stable).map((s) => `${s.peer.name} ${s.peer.file}`);
-    if (unstable.length > 0) console.log(`answers differed between rounds for: ${unstable.join(', ')}`);
     if (a.json) {
       fs.writeFileSync(a.json, JSON.stringify({ machine: machine(), args: a, questions: questions.map((q) => q.id), summary }, null, 1));
       console.log(`wrote ${a.json}`);

@@ -7,7 +7,7 @@
  *
  * The model folder is loaded offline as it is (no copy): subfolder '' and model_file_name = the file without
  * '.onnx', dtype fp32 so that no suffix is added (the file's own weights, int8 or fp32, are what runs).
- * Protocol: see hf_pipeline_peer.py ({"ready"}, "run" -> {"answers", "ms", "modelMs", "answerTokens"}, "quit").
+ * Protocol: see hf_pipeline_peer.py ({"ready"}, "run FROM TO" -> {"answers", "ms", "modelMs", "cpuMs", "answerTokens"}, "quit").
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,22 +56,24 @@ console.log(JSON.stringify({ ready: { runtime: `@huggingface/transformers ${pkg.
 
 const rl = readline.createInterface({ input: process.stdin });
 for await (const line of rl) {
-  const cmd = line.trim();
+  const [cmd, from, to] = line.trim().split(' ');
   if (cmd === 'quit') break;
   if (cmd !== 'run') continue;
   const answers = [];
   const ms = [];
   const answerTokens = [];
   modelMs = 0;
-  for (const it of items) {
+  const cpu = process.cpuUsage();
+  for (const it of items.slice(Number(from ?? 0), Number(to ?? items.length))) {
     const t = performance.now();
     const out = await qa(it.question, it.context, { top_k: 1 });
     ms.push(performance.now() - t);
     answers.push(out.answer);
   }
+  const used = process.cpuUsage(cpu);
   // diagnostics, outside the timed loop: the length of each answer in the model's tokens
   for (const a of answers) answerTokens.push(qa.tokenizer.encode(a, { add_special_tokens: false }).length);
-  console.log(JSON.stringify({ answers, ms, modelMs, answerTokens }));
+  console.log(JSON.stringify({ answers, ms, modelMs, cpuMs: (used.user + used.system) / 1000, answerTokens }));
 }
 rl.close();
 await qa.dispose();

@@ -7,8 +7,9 @@
  *     the reader would run (built before timing: the session.run calls alone are timed), and
  *   - reader: docqa's `reader.read()` end to end (tokenize, windows, batches, tensors, session.run, decode, answers).
  * The batches are recorded by running the reader's own composition (createReader) with a runner that records the
- * windows it is given, so both sides run exactly the same windows in the same batches. Measured round-robin for
- * --rounds rounds; the median round is reported with the ratio reader / bare. See bench/reader-overhead/README.md.
+ * windows it is given, so both sides run exactly the same windows in the same batches. Question by question, bare
+ * and reader run one after the other (the order alternates), for --rounds passes; wall and CPU time are reported with
+ * the ratio reader / bare of each pass and their median. See bench/reader-overhead/README.md.
  *
  *   npx tsc --module nodenext --moduleResolution nodenext --target es2022 --strict --skipLibCheck \
  *     --resolveJsonModule --rootDir . --outDir dist/bench-build bench/reader-overhead/overhead.ts
@@ -110,7 +111,9 @@ async function main(): Promise<void> {
   });
   const reader = await loadReader({ modelDir: a.modelDir, modelFile: a.file, threads: a.threads });
 
-  const rows: string[][] = [['batch', 'windows', 'bare ms/question', 'reader ms/question', 'reader / bare', 'reader: model ms/q', 'tokenize+windows ms/q', 'decode ms/q']];
+  const rows: string[][] = [
+    ['batch', 'windows', 'bare wall ms/q', 'reader wall ms/q', 'reader/bare wall (rounds)', 'bare CPU ms/q', 'reader CPU ms/q', 'reader/bare CPU (rounds)', 'reader: model ms/q', 'tokenize+windows ms/q', 'decode ms/q'],
+  ];
   for (const batchSize of a.batches) {
     const feedsPerRead: Record<string, ort.Tensor>[][] = [];
     let windows = 0;
@@ -135,45 +138,65 @@ async function main(): Promise<void> {
     for (const feeds of feedsPerRead.slice(0, 3).flat()) await bare.run(feeds);
     for (const r of reads.slice(0, 3)) await reader.read(r.question, r.passages, { batchSize });
 
+    // per question, bare and reader one after the other (the order alternates), so that both see the same load
     const bareMs: number[] = [];
     const readerMs: number[] = [];
+    const bareCpu: number[] = [];
+    const readerCpu: number[] = [];
     const split: { model: number; tokenize: number; decode: number }[] = [];
     for (let round = 0; round < a.rounds; round++) {
-      const runBare = async () => {
-        const t = performance.now();
-        for (const feedsList of feedsPerRead) for (const feeds of feedsList) await bare.run(feeds);
-        bareMs.push((performance.now() - t) / reads.length);
+      const t = { bare: 0, reader: 0, bareCpu: 0, readerCpu: 0 };
+      const s = { model: 0, tokenize: 0, decode: 0 };
+      const runBare = async (i: number) => {
+        const c = process.cpuUsage();
+        const t0 = performance.now();
+        for (const feeds of feedsPerRead[i]!) await bare.run(feeds);
+        t.bare += performance.now() - t0;
+        const u = process.cpuUsage(c);
+        t.bareCpu += (u.user + u.system) / 1000;
       };
-      const runReader = async () => {
-        const s = { model: 0, tokenize: 0, decode: 0 };
-        const t = performance.now();
-        for (const r of reads) {
-          const res = await reader.read(r.question, r.passages, { batchSize });
-          s.model += res.timings.inferenceMs;
-          s.tokenize += res.timings.tokenizeMs;
-          s.decode += res.timings.decodeMs;
+      const runReader = async (i: number) => {
+        const r = reads[i]!;
+        const c = process.cpuUsage();
+        const t0 = performance.now();
+        const res = await reader.read(r.question, r.passages, { batchSize });
+        t.reader += performance.now() - t0;
+        const u = process.cpuUsage(c);
+        t.readerCpu += (u.user + u.system) / 1000;
+        s.model += res.timings.inferenceMs;
+        s.tokenize += res.timings.tokenizeMs;
+        s.decode += res.timings.decodeMs;
+      };
+      for (let i = 0; i < reads.length; i++) {
+        if ((i + round) % 2 === 0) {
+          await runBare(i);
+          await runReader(i);
+        } else {
+          await runReader(i);
+          await runBare(i);
         }
-        readerMs.push((performance.now() - t) / reads.length);
-        split.push({ model: s.model / reads.length, tokenize: s.tokenize / reads.length, decode: s.decode / reads.length });
-      };
-      if (round % 2 === 0) {
-        await runBare();
-        await runReader();
-      } else {
-        await runReader();
-        await runBare();
       }
+      const n = reads.length;
+      bareMs.push(t.bare / n);
+      readerMs.push(t.reader / n);
+      bareCpu.push(t.bareCpu / n);
+      readerCpu.push(t.readerCpu / n);
+      split.push({ model: s.model / n, tokenize: s.tokenize / n, decode: s.decode / n });
     }
     const b = median(bareMs);
     const r = median(readerMs);
     const mid = split[readerMs.indexOf(r)]!;
-    const ratios = readerMs.map((x, i) => x / bareMs[i]!);
+    const wallRatios = readerMs.map((x, i) => x / bareMs[i]!);
+    const cpuRatios = readerCpu.map((x, i) => x / bareCpu[i]!);
     rows.push([
       String(batchSize),
       String(windows),
       b.toFixed(2),
       r.toFixed(2),
-      `${(r / b).toFixed(3)} (rounds: ${ratios.map((x) => x.toFixed(3)).join(', ')})`,
+      `${median(wallRatios).toFixed(3)} (${wallRatios.map((x) => x.toFixed(3)).join(', ')})`,
+      median(bareCpu).toFixed(2),
+      median(readerCpu).toFixed(2),
+      `${median(cpuRatios).toFixed(3)} (${cpuRatios.map((x) => x.toFixed(3)).join(', ')})`,
       mid.model.toFixed(2),
       mid.tokenize.toFixed(2),
       mid.decode.toFixed(2),
@@ -182,7 +205,10 @@ async function main(): Promise<void> {
   console.log(`machine at end:   ${machine()}`);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
-  console.log('(reader / bare = docqa read() wall time over the bare session.run time of the same batches; the limit of the issue is 1.10)');
+  console.log(
+    '(reader/bare = docqa read() over the bare session.run calls of the same batches, per question, median of the rounds; ' +
+      'wall = elapsed, CPU = process CPU time of all threads; the limit of the issue is 1.10)',
+  );
   await reader.close();
   await bare.release();
 }
