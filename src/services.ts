@@ -16,7 +16,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { MonitorService } from './monitor/service.js';
 import { QaPipeline } from './qa/pipeline.js';
-import { feedbackPrecision } from './querylog/precision.js';
+import { queryLogFigures } from './querylog/precision.js';
 import { createQueryLog, retentionOf } from './querylog/factory.js';
 import { AskRecorder } from './querylog/recorder.js';
 import type { QueryLog } from './querylog/store.js';
@@ -148,9 +148,9 @@ export async function openServices(config: Config, options: ServiceOptions = {})
       }
       if (rec) {
         const log = rec.log;
-        // rolling precision from feedback (docqa_feedback_*), read from the log at scrape time: survives restarts
-        metrics.trackFeedbackPrecision(() => feedbackPrecision(log, new Date()));
-        metrics.gauge('docqa_query_log_records', 'Asks kept in the query log', () => log.count());
+        // rolling precision from feedback (docqa_feedback_*) and the records kept, read from the log at scrape time
+        // (so they survive restarts); a failing or slow log leaves the last good figures
+        metrics.trackQueryLog(() => queryLogFigures(log, new Date()));
         const prune = (r: AskRecorder) =>
           r.prune().then(
             (n) => n > 0 && logger.info({ deleted: n }, 'query log retention: deleted old records'),

@@ -56,6 +56,13 @@ async function raceTimeout(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** What the query log gauges show, read from the log at scrape time. */
+export interface QueryLogFigures {
+  precision: FeedbackPrecisionRow[];
+  /** Records in the log. */
+  records: number;
+}
+
 /**
  * The service's Prometheus metrics, on a registry of their own (so tests and several apps in one process do not
  * collide). Everything exported on /metrics is declared here.
@@ -323,29 +330,47 @@ export class Metrics {
     help: 'Asks answered but not recorded in the query log (the log store failed)',
     registers: [this.registry],
   });
-  private feedbackSource: (() => Promise<FeedbackPrecisionRow[]>) | null = null;
-  private feedbackInFlight: Promise<FeedbackPrecisionRow[]> | null = null;
+  readonly queryLogReadErrors = new client.Counter({
+    name: 'docqa_query_log_read_errors_total',
+    help: 'Failed or slow reads of the query log behind docqa_feedback_* and docqa_query_log_records (the last good values are kept)',
+    registers: [this.registry],
+  });
+  private queryLogSource: (() => Promise<QueryLogFigures>) | null = null;
+  private queryLogInFlight: Promise<void> | null = null;
+  private queryLogLast: QueryLogFigures | null = null;
 
-  /** The rows of this scrape: the gauges are collected together, so they share one read, and the next scrape reads anew. */
-  private feedbackRows(): Promise<FeedbackPrecisionRow[]> {
-    if (!this.feedbackSource) return Promise.resolve([]);
-    this.feedbackInFlight ??= this.feedbackSource()
-      .catch(() => [])
+  /**
+   * The figures a scrape reports: one read of the log per scrape (the gauges are collected together and share it),
+   * waited for at most STORE_COUNTS_WAIT_MS; when the log fails or is slower, the last good figures.
+   */
+  private async queryLogFigures(): Promise<QueryLogFigures | null> {
+    const source = this.queryLogSource;
+    if (!source) return null;
+    this.queryLogInFlight ??= source()
+      .then((figures) => {
+        this.queryLogLast = figures;
+      })
+      .catch(() => {
+        this.queryLogReadErrors.inc();
+      })
       .finally(() => {
-        this.feedbackInFlight = null;
+        this.queryLogInFlight = null;
       });
-    return this.feedbackInFlight;
+    await raceTimeout(this.queryLogInFlight, this.storeCountsWaitMs);
+    return this.queryLogLast;
   }
 
   /**
-   * Exports docqa_feedback_precision and docqa_feedback_judged per model, version and window (1h, 24h, 7d), read
-   * from `load` at scrape time. A window without feedback has no precision series; a failing load leaves both empty.
+   * Exports docqa_feedback_precision and docqa_feedback_judged per model, version and window (1h, 24h, 7d), and
+   * docqa_query_log_records, read from `load` (the query log) at scrape time, so they survive restarts. A window
+   * without feedback has no precision series.
    */
-  trackFeedbackPrecision(load: () => Promise<FeedbackPrecisionRow[]>): void {
-    const first = this.feedbackSource === null;
-    this.feedbackSource = load;
+  trackQueryLog(load: () => Promise<QueryLogFigures>): void {
+    const first = this.queryLogSource === null;
+    this.queryLogSource = load;
+    this.queryLogLast = null;
     if (!first) return;
-    const rows = () => this.feedbackRows();
+    const figures = () => this.queryLogFigures();
     const labelNames = ['model', 'version', 'window'] as const;
     new client.Gauge({
       name: 'docqa_feedback_precision',
@@ -353,8 +378,9 @@ export class Metrics {
       labelNames,
       registers: [this.registry],
       async collect() {
+        const f = await figures();
         this.reset();
-        for (const r of await rows()) {
+        for (const r of f?.precision ?? []) {
           if (r.precision !== null) this.set({ model: r.model, version: r.version, window: r.window }, r.precision);
         }
       },
@@ -365,8 +391,18 @@ export class Metrics {
       labelNames,
       registers: [this.registry],
       async collect() {
+        const f = await figures();
         this.reset();
-        for (const r of await rows()) this.set({ model: r.model, version: r.version, window: r.window }, r.judged);
+        for (const r of f?.precision ?? []) this.set({ model: r.model, version: r.version, window: r.window }, r.judged);
+      },
+    });
+    new client.Gauge({
+      name: 'docqa_query_log_records',
+      help: 'Asks kept in the query log',
+      registers: [this.registry],
+      async collect() {
+        const f = await figures();
+        if (f) this.set(f.records);
       },
     });
   }

@@ -2,7 +2,7 @@
  * Rolling precision from user feedback: correct / judged per model version, over the feedback of the last 1h, 24h
  * and 7d (by when the feedback was given). Computed from the query log at scrape time, so it survives restarts.
  */
-import { FEEDBACK_WINDOWS, type FeedbackPrecisionRow, type FeedbackWindow } from '../observability/metrics.js';
+import { FEEDBACK_WINDOWS, type FeedbackPrecisionRow, type FeedbackWindow, type QueryLogFigures } from '../observability/metrics.js';
 import type { QueryLog, VerdictCount } from './store.js';
 
 /** One window's rows from its verdict counts (pure). */
@@ -26,4 +26,9 @@ export async function feedbackPrecision(log: QueryLog, now: Date): Promise<Feedb
     rows.push(...precisionRows(window, await log.verdictCounts(new Date(now.getTime() - seconds * 1000))));
   }
   return rows;
+}
+
+/** What the query log gauges show (precision per window, records kept). */
+export async function queryLogFigures(log: QueryLog, now: Date): Promise<QueryLogFigures> {
+  return { precision: await feedbackPrecision(log, now), records: await log.count() };
 }

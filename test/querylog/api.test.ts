@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -131,6 +131,19 @@ describe('query log and feedback over HTTP (real SQLite, real tiny ONNX model)',
     }
     expect(series(text, 'docqa_feedback_received_total', { verdict: 'correct' })).toBe(2);
     expect(text).toMatch(/^docqa_query_log_records \d+$/m);
+
+    // a failing, then a hanging log: /metrics still answers, with the last good figures, and counts the failed reads
+    const log = await services.queryLog();
+    const failing = vi.spyOn(log, 'verdictCounts').mockRejectedValue(new Error('disk gone'));
+    const during = await request(app).get('/metrics');
+    expect(during.status).toBe(200);
+    expect(series(during.text, 'docqa_feedback_precision', labels('24h'))).toBeCloseTo(2 / 3, 10);
+    failing.mockImplementation(() => new Promise(() => undefined));
+    const hanging = await request(app).get('/metrics');
+    expect(hanging.status).toBe(200);
+    expect(series(hanging.text, 'docqa_feedback_judged', labels('7d'))).toBe(3);
+    expect(hanging.text).toMatch(/^docqa_query_log_read_errors_total 1$/m); // the failure above, counted
+    failing.mockRestore();
 
     // a new process on the same data folder (fresh metrics) reports the same precision
     const config = loadConfig({}, { dataDir: services.dir, modelDir: TINY_ROBERTA, logLevel: 'silent' });
