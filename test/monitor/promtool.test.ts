@@ -54,4 +54,13 @@ describe.skipIf(!bins)('deploy/prometheus: alert rules checked and unit-tested b
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  it('the compose monitoring profile mounts deploy files that exist, and Grafana gets the dashboard the tests query', () => {
+    const compose = parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { profiles?: string[]; volumes?: string[] }> };
+    const monitoring = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('monitoring'));
+    expect(monitoring.map(([name]) => name).sort()).toEqual(['alertmanager', 'grafana', 'prometheus']);
+    const mounts = monitoring.flatMap(([, s]) => (s.volumes ?? []).filter((v) => v.startsWith('./')).map((v) => v.split(':')[0]!));
+    expect(mounts).toContain('./deploy/grafana/docqa.json');
+    for (const m of mounts) expect(fs.existsSync(path.join(PACKAGE_ROOT, m)), m).toBe(true);
+  });
 });
