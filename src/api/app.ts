@@ -16,10 +16,13 @@ import { errorHandler } from './errors.js';
 import { notFoundOrMethodNotAllowed } from './methods.js';
 import { requestId } from './request-id.js';
 import { askRoutes } from './routes/ask.js';
+import { apiDocument } from './operations.js';
+import { docsRoutes } from './routes/docs.js';
 import { documentRoutes } from './routes/documents.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { monitorRoutes } from './routes/monitor.js';
+import { webRoutes } from './routes/web.js';
 
 /** The HTTP settings the app uses (from src/config.ts). */
 export type HttpSettings = Pick<Config, 'maxUploadBytes' | 'maxAskBytes' | 'maxJsonBytes' | 'metricsAuth' | 'accessLogQuestions'>;
@@ -79,6 +82,7 @@ export function buildApp(deps: AppDeps): Express {
   const fallbackJson = express.json({ limit: http.maxJsonBytes });
   app.use(requireKeyForBody(), (req, res, next) => (OWN_BODY.has(req.path) ? next() : fallbackJson(req, res, next)));
   app.use(healthRoutes(store, reader, metrics, { metricsAuth: http.metricsAuth }));
+  app.use(docsRoutes(apiDocument()), webRoutes());
   app.use(askRoutes(pipeline, metrics, deps.recorder, logger, { maxAskBytes: http.maxAskBytes }, deps.monitor));
   if (deps.recorder) app.use(feedbackRoutes(deps.recorder, metrics));
   app.use(documentRoutes({ store, ingestor, metrics, monitor: deps.monitor, maxUploadBytes: http.maxUploadBytes }));

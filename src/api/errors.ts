@@ -27,6 +27,9 @@ const STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
 };
 
+/** Every error code a reply can carry (the OpenAPI document's enum). */
+export const ERROR_CODES = Object.keys(STATUS) as [ErrorCode, ...ErrorCode[]];
+
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; field?: string; requestId?: string };
 }

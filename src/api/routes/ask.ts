@@ -6,7 +6,29 @@ import type { QaPipeline } from '../../qa/pipeline.js';
 import type { AskRecorder } from '../../querylog/recorder.js';
 import { requireScope } from '../auth.js';
 import { jsonBody } from '../body.js';
+import type { ApiOperations } from '../openapi.js';
+import { askReplySchema } from '../replies.js';
 import { askSchema } from '../schemas.js';
+
+export const askOperations: ApiOperations = (api) => {
+  api.operation({
+    method: 'post',
+    path: '/v1/ask',
+    operationId: 'ask',
+    auth: '`ask`',
+    tags: ['ask'],
+    summary: 'Ask a question of the stored documents',
+    description:
+      'Retrieves passages (BM25), reads them with the extractive reader and returns the answers ordered by confidence, ' +
+      'each traced to the exact characters and page of its document. `noAnswer.chosen` is true (with the reason in ' +
+      'words) when no answer reaches the minimum confidence; the answers are then only candidates.',
+    request: { body: { required: true, content: { 'application/json': { schema: api.schema('AskRequest', askSchema) } } } },
+    responses: {
+      200: api.json('The answers and the no-answer decision', api.schema('AskReply', askReplySchema)),
+      ...api.errors(400, 401, 413, 503),
+    },
+  });
+};
 
 /**
  * POST /v1/ask. Every reply carries the ask's `id` (also as X-Request-Id), under which the query log records it

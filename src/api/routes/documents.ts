@@ -8,7 +8,98 @@ import type { MonitorService } from '../../monitor/service.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DocumentStore } from '../../store/store.js';
 import { requireScope } from '../auth.js';
+import { z } from 'zod';
+import type { ApiOperations } from '../openapi.js';
+import { documentDetailSchema, documentListSchema, ingestReportSchema } from '../replies.js';
 import { documentQuerySchema, listSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
+
+const documentIdParams = z.object({ id: z.string().meta({ description: "The document's id" }) });
+
+export const documentOperations: ApiOperations = (api) => {
+  const report = api.schema('IngestReport', ingestReportSchema);
+  const binary = { type: 'string', contentMediaType: 'application/octet-stream' } as const;
+  api.operation({
+    method: 'post',
+    path: '/v1/documents',
+    operationId: 'uploadDocument',
+    auth: '`ingest`',
+    tags: ['documents'],
+    summary: 'Upload one document (PDF, DOCX, text, Markdown, HTML)',
+    description:
+      'multipart/form-data with the file in the field `file` (optional `name`, and `meta` as a JSON object); JSON ' +
+      '`{name, text, meta?}`; a text/plain or text/markdown body with `?name=`; or the raw file as the body with ' +
+      '`?name=` and its content type. The same converters, limits and timeout as `docqa ingest`.',
+    request: {
+      query: z.object({ name: z.string().optional().meta({ description: 'The document name, for a text or file body' }) }),
+      body: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              required: ['file'],
+              properties: {
+                file: binary,
+                name: { type: 'string', description: "The document name (default: the file's name)" },
+                meta: { type: 'string', description: 'Metadata as a JSON object' },
+              },
+            },
+          },
+          'application/json': { schema: api.schema('TextDocument', textDocumentSchema) },
+          'text/plain': { schema: { type: 'string' } },
+          'text/markdown': { schema: { type: 'string' } },
+          'application/pdf': { schema: binary },
+          'application/vnd.openxmlformats-officedocument.wordprocessingml.document': { schema: binary },
+          'text/html': { schema: { type: 'string' } },
+        },
+      },
+    },
+    responses: {
+      200: api.json('Unchanged: the same document is already stored', report),
+      201: api.json('Created, or replaced a document of the same name', report),
+      ...api.errors(400, 401, 413, 415, 503),
+    },
+  });
+  api.operation({
+    method: 'get',
+    path: '/v1/documents',
+    operationId: 'listDocuments',
+    auth: '`ask` or `ingest`',
+    tags: ['documents'],
+    summary: 'List the stored documents',
+    request: { query: listSchema },
+    responses: {
+      200: api.json('One page of documents and the total', api.schema('DocumentList', documentListSchema)),
+      ...api.errors(400, 401, 503),
+    },
+  });
+  api.operation({
+    method: 'get',
+    path: '/v1/documents/{id}',
+    operationId: 'getDocument',
+    auth: '`ask` or `ingest`',
+    tags: ['documents'],
+    summary: 'One document (and its passages with `?passages=true`)',
+    request: {
+      params: documentIdParams,
+      query: documentQuerySchema,
+    },
+    responses: {
+      200: api.json('The document', api.schema('DocumentDetail', documentDetailSchema)),
+      ...api.errors(400, 404, 503),
+    },
+  });
+  api.operation({
+    method: 'delete',
+    path: '/v1/documents/{id}',
+    operationId: 'deleteDocument',
+    auth: '`ingest`',
+    tags: ['documents'],
+    summary: 'Delete a document and its passages',
+    request: { params: documentIdParams },
+    responses: { 204: { description: 'Deleted' }, ...api.errors(401, 404, 503) },
+  });
+};
 
 export interface DocumentRouteDeps {
   store: DocumentStore;

@@ -2,7 +2,30 @@ import { Router } from 'express';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AskRecorder } from '../../querylog/recorder.js';
 import { requireScope } from '../auth.js';
+import type { ApiOperations } from '../openapi.js';
+import { feedbackReplySchema } from '../replies.js';
 import { feedbackSchema } from '../schemas.js';
+
+export const feedbackOperations: ApiOperations = (api) => {
+  const reply = api.schema('FeedbackReply', feedbackReplySchema);
+  api.operation({
+    method: 'post',
+    path: '/v1/feedback',
+    operationId: 'feedback',
+    auth: '`ask`',
+    tags: ['ask'],
+    summary: "A user's verdict on an ask (needs the query log, DOCQA_QUERY_LOG, on by default)",
+    description:
+      'One verdict per ask: the first answers 201, a later one replaces it and answers 200. `answerIndex` is the ' +
+      "judged answer's index in the ask reply; without it (or with no answers) the verdict is on the no-answer decision.",
+    request: { body: { required: true, content: { 'application/json': { schema: api.schema('FeedbackRequest', feedbackSchema) } } } },
+    responses: {
+      200: api.json('Replaced the earlier feedback', reply),
+      201: api.json('Recorded', reply),
+      ...api.errors(400, 404, 413, 415, 503),
+    },
+  });
+};
 
 /**
  * POST /v1/feedback {askId, verdict, answerIndex?, correctAnswer?, comment?}: a user's verdict on an ask. One per
