@@ -82,7 +82,7 @@ interface Server {
 
 async function startServer(dataDir: string, env: Record<string, string>): Promise<Server> {
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-    env: { PATH: process.env.PATH, DOCQA_DATA_DIR: dataDir, DOCQA_LOG_LEVEL: 'warn', ...env, ...extraEnv },
+    env: { PATH: process.env.PATH, DOCQA_DATA_DIR: dataDir, DOCQA_LOG_LEVEL: 'warn', DOCQA_RATE_LIMIT_PER_MINUTE: '0', ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
