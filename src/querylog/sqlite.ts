@@ -128,7 +128,8 @@ export class SqliteQueryLog implements QueryLog {
   async count(query: Omit<QueryLogQuery, 'limit' | 'order'> = {}): Promise<number> {
     const { clause, params } = this.where(query);
     const row = this.open()
-      .prepare(`SELECT count(*) AS n FROM queries q LEFT JOIN feedback f ON f.query_id = q.id ${clause}`)
+      // the join only when it filters: a plain count is the scrape's, keep it cheap
+      .prepare(`SELECT count(*) AS n FROM queries q ${query.judged ? 'LEFT JOIN feedback f ON f.query_id = q.id' : ''} ${clause}`)
       .get(...params) as { n: number };
     return row.n;
   }
