@@ -237,4 +237,24 @@ describe.skipIf(!bins)('a real Prometheus and Alertmanager scraping a real docqa
     const variable = /label_values\((.*), instance\)/u.exec(dashboard.templating.list[0]!.query.query)![1]!;
     expect((await query(variable)).status).toBe('success');
   });
+
+  // Not a test: with DOCQA_MONITORING_SCREENSHOTS=<dir>, pictures of these monitoring views for docs/monitoring.md
+  // (headless Chromium), taken once the drift alert fired.
+  it.runIf(Boolean(process.env.DOCQA_MONITORING_SCREENSHOTS))('takes screenshots of the monitoring views', async () => {
+    const out = path.resolve(process.env.DOCQA_MONITORING_SCREENSHOTS!);
+    const chromium = requireBinaries('monitoring screenshots', 'chromium')!.chromium!;
+    fs.mkdirSync(out, { recursive: true });
+    const views: [string, string][] = [
+      // the Debian package ships Prometheus's classic UI (no React UI) and no Alertmanager UI
+      ['prometheus-alerts.png', `${promUrl}/classic/alerts`],
+      ['prometheus-drift.png', `${promUrl}/classic/graph?g0.expr=${encodeURIComponent('docqa_drift_psi')}&g0.tab=0&g0.range_input=5m`],
+    ];
+    for (const [file, url] of views) {
+      await new Promise<void>((resolve, reject) => {
+        const p = spawn(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1400,900', '--virtual-time-budget=8000', `--screenshot=${path.join(out, file)}`, url], { stdio: 'ignore' });
+        p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chromium exited with ${code} for ${url}`))));
+      });
+      expect(fs.statSync(path.join(out, file)).size).toBeGreaterThan(10_000);
+    }
+  });
 });
