@@ -17,7 +17,8 @@ export const feedbackOperations: ApiOperations = (api) => {
     summary: "A user's verdict on an ask (needs the query log, DOCQA_QUERY_LOG, on by default)",
     description:
       'One verdict per ask: the first answers 201, a later one replaces it and answers 200. `answerIndex` is the ' +
-      "judged answer's index in the ask reply; without it (or with no answers) the verdict is on the no-answer decision.",
+      "judged answer's index in the ask reply; without it the verdict is on the first answer, or, where docqa chose " +
+      '"no answer" (or found no candidate), on that decision. 404 for an ask the query log does not have.',
     request: { body: { required: true, content: { 'application/json': { schema: api.schema('FeedbackRequest', feedbackSchema) } } } },
     responses: {
       200: api.json('Replaced the earlier feedback', reply),
