@@ -173,7 +173,7 @@ export class SqliteStore implements DocumentStore {
     const dir = this.file === ':memory:' ? null : path.dirname(path.resolve(this.file));
     if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (code.startsWith('SQLITE_IOERR') && dir !== null && diskFull(dir))) {
       return new InsufficientStorageError(
-        `cannot ${action}: the disk holding the SQLite store ${this.file} is full (${code === 'ENOSPC' ? 'ENOSPC' : `SQLITE_FULL: ${code}`}); free some space and retry`,
+        `cannot ${action}: the disk holding the SQLite store ${this.file} is full (${code === 'SQLITE_FULL' || code === 'ENOSPC' ? code : `ENOSPC: ${code}`}); free some space and retry`,
         { cause: err },
       );
     }
