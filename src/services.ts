@@ -11,7 +11,8 @@ import { DEFAULT_NO_ANSWER_THRESHOLD, type Config } from './config.js';
 import { errorMessage } from './errors.js';
 import { loadEvalGaugeRows } from './eval/gauges.js';
 import { Ingestor } from './ingest/ingestor.js';
-import { envKeyring } from './keys/keyring.js';
+import { combineKeyrings, envKeyring } from './keys/keyring.js';
+import { KeyStore, storedKeyring } from './keys/store.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { MonitorService } from './monitor/service.js';
@@ -39,6 +40,8 @@ export interface Services {
   ingestor: Ingestor;
   /** The drift monitor: asks and ingests are logged to <data-dir>/monitor and compared with its baseline. */
   monitor: MonitorService;
+  /** The scoped API keys (`docqa keys`), hashed in <dataDir>/keys.sqlite whichever document store is used. */
+  keys: KeyStore;
   /** How the reader reads (window length, stride, answer length, batch size): the pipeline's and eval's. */
   readOptions: Partial<ReadOptions>;
   /** Loaded on first use by commands that do not read (ingest), eagerly by serve. */
@@ -87,6 +90,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
   const store = createStore(config);
   if (options.initStore ?? true) await store.init();
   const ingestor = Ingestor.fromConfig(store, config);
+  const keyStore = KeyStore.inDataDir(config.dataDir);
   const readOptions = readOptionsOf(config);
   const monitor = openMonitor(config, (message) => logger.warn(message));
   let reader: Promise<Reader> | undefined;
@@ -175,7 +179,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
         metrics,
         logger,
         recorder: rec,
-        keyring: envKeyring(config.apiKeys),
+        keyring: combineKeyrings(envKeyring(config.apiKeys), storedKeyring(keyStore)),
         http: config,
       });
     })());
@@ -186,6 +190,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
     store,
     ingestor,
     monitor,
+    keys: keyStore,
     readOptions,
     reader: getReader,
     pipeline: getPipeline,
@@ -199,6 +204,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
     recorder: getRecorder,
     httpApp: getApp,
     async close() {
+      keyStore.close();
       if (pruneTimer) clearInterval(pruneTimer);
       if (reader) await (await reader).close();
       if (queryLog) await (await queryLog.catch(() => null))?.close();

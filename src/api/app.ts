@@ -13,6 +13,8 @@ import type { DocumentStore } from '../store/store.js';
 import { accessLog } from './access-log.js';
 import { authenticate, requireKeyForBody } from './auth.js';
 import { errorHandler } from './errors.js';
+import { Admission } from './admission.js';
+import { corsPolicy, openModeGuard, rateLimitPerKey, securityHeaders } from './guards.js';
 import { notFoundOrMethodNotAllowed } from './methods.js';
 import { requestId } from './request-id.js';
 import { askRoutes } from './routes/ask.js';
@@ -25,7 +27,20 @@ import { monitorRoutes } from './routes/monitor.js';
 import { webRoutes } from './routes/web.js';
 
 /** The HTTP settings the app uses (from src/config.ts). */
-export type HttpSettings = Pick<Config, 'maxUploadBytes' | 'maxAskBytes' | 'maxJsonBytes' | 'metricsAuth' | 'accessLogQuestions'>;
+export type HttpSettings = Pick<
+  Config,
+  | 'maxUploadBytes'
+  | 'maxAskBytes'
+  | 'maxJsonBytes'
+  | 'metricsAuth'
+  | 'accessLogQuestions'
+  | 'rateLimitPerMinute'
+  | 'maxConcurrentAsks'
+  | 'maxQueuedAsks'
+  | 'maxRequestRetrieverTopK'
+  | 'corsOrigins'
+  | 'allowedHosts'
+>;
 
 /** What the routes use, each given by the composition root (src/services.ts: Services.httpApp). */
 export interface AppDeps {
@@ -77,13 +92,24 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestId());
   app.use(accessLog(logger, { logQuestions: http.accessLogQuestions }));
   app.use(measure(metrics));
+  app.use(securityHeaders());
+  app.use(corsPolicy(http.corsOrigins));
+  // while `serve` drains (SIGTERM), replies close their connection so keep-alive clients go away
+  app.use((_req, res, next) => {
+    if (app.locals.draining) res.set('Connection', 'close');
+    next();
+  });
   app.use(authenticate(deps.keyring));
+  app.use(openModeGuard(http));
+  app.use(rateLimitPerKey(http.rateLimitPerMinute));
   // a body is read only once a key verified (in keys mode); routes other than OWN_BODY get JSON up to maxJsonBytes
   const fallbackJson = express.json({ limit: http.maxJsonBytes });
   app.use(requireKeyForBody(), (req, res, next) => (OWN_BODY.has(req.path) ? next() : fallbackJson(req, res, next)));
   app.use(healthRoutes(store, reader, metrics, { metricsAuth: http.metricsAuth }));
   app.use(docsRoutes(apiDocument()), webRoutes());
-  app.use(askRoutes(pipeline, metrics, deps.recorder, logger, { maxAskBytes: http.maxAskBytes }, deps.monitor));
+  const admission = new Admission(http.maxConcurrentAsks, http.maxQueuedAsks);
+  app.locals.admission = admission;
+  app.use(askRoutes(pipeline, metrics, deps.recorder, logger, { ...http, admission }, deps.monitor));
   if (deps.recorder) app.use(feedbackRoutes(deps.recorder, metrics));
   app.use(documentRoutes({ store, ingestor, metrics, monitor: deps.monitor, maxUploadBytes: http.maxUploadBytes }));
   if (deps.monitor) app.use(monitorRoutes(deps.monitor));

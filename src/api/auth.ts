@@ -28,13 +28,17 @@ export function authOf(res: Response): AuthState {
  * res.locals.auth. It rejects nothing by itself; routes say what they need with requireScope.
  */
 export function authenticate(keyring: Keyring): RequestHandler {
-  return (req, res, next) => {
-    const open = keyring.open();
-    const key = open ? undefined : requestKey((name) => req.get(name));
-    const principal = key === undefined ? undefined : keyring.verify(key);
-    const state: AuthState = { open, principal, badKey: key !== undefined && !principal };
-    res.locals.auth = state;
-    next();
+  return async (req, res, next) => {
+    try {
+      const open = keyring.open();
+      const key = open ? undefined : requestKey((name) => req.get(name));
+      const principal = key === undefined ? undefined : await keyring.verify(key);
+      const state: AuthState = { open, principal, badKey: key !== undefined && !principal };
+      res.locals.auth = state;
+      next();
+    } catch (err) {
+      next(err); // an unreadable key store fails closed (503), never open
+    }
   };
 }
 

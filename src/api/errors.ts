@@ -66,7 +66,7 @@ export function httpStatus(err: DocqaError): number {
 export function publicMessage(message: string): string {
   return message
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)"',]+/giu, '<internal address>')
-    .replace(/(^|[\s("'=])\/(?:[^\s)"',/]+\/)*[^\s)"',]*/gu, '$1<internal path>');
+    .replace(/(^|[\s("'=])\/(?:[^\s)"',/:]+\/)*[^\s)"',:]*/gu, '$1<internal path>');
 }
 
 /** The one place errors become HTTP replies. Replies never carry stack traces; 5xx details go to the log. */

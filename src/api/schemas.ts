@@ -41,9 +41,24 @@ export const feedbackSchema = z
   })
   .strict();
 
+/** The longest document name (characters), whichever way it comes (JSON, multipart, ?name=). */
+export const MAX_DOCUMENT_NAME_CHARS = 1024;
+
+/**
+ * A document name, the one validator of JSON `name`, the multipart field or file name and `?name=`: trimmed, 1 to
+ * MAX_DOCUMENT_NAME_CHARS characters, no control characters (CR, LF, ESC, ...) and no lone surrogates.
+ */
+export const documentNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_DOCUMENT_NAME_CHARS)
+  .refine((s) => !/\p{Cc}/u.test(s), 'must not contain control characters (CR, LF, ESC, ...)')
+  .refine((s) => !/\p{Cs}/u.test(s), 'must be valid Unicode (a lone surrogate)');
+
 export const textDocumentSchema = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(1024),
+    name: documentNameSchema,
     text: z.string(),
     meta: z.record(z.string(), z.string()).optional(),
   })
@@ -74,7 +89,7 @@ const jsonField = z.string().transform((s, ctx) => {
 /** The text fields of a multipart document upload (the file itself is the part `file`). */
 export const uploadFieldsSchema = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(1024).optional(),
+    name: documentNameSchema.optional(),
     meta: jsonField.pipe(z.record(z.string(), z.string())).optional(),
   })
   .strict();

@@ -1,4 +1,5 @@
 import type { AskResult } from '../qa/answer.js';
+import { escapeForTerminal } from './escape.js';
 
 /**
  * Human-readable answers: confidence (the estimated probability that the answer is correct; answers are listed by
@@ -18,7 +19,7 @@ export function formatAskResult(result: AskResult, color: boolean): string {
     if (result.answers.length > 0) lines.push('Candidates, none trusted:');
   }
   result.answers.forEach((a, i) => {
-    const where = [a.document.name, a.page !== null ? `page ${a.page}` : null, `chars ${a.charStart}-${a.charEnd}`]
+    const where = [escapeForTerminal(a.document.name), a.page !== null ? `page ${a.page}` : null, `chars ${a.charStart}-${a.charEnd}`]
       .filter(Boolean)
       .join(' | ');
     const ctx = a.context;

@@ -6,6 +6,7 @@ import { documentsCommand } from './commands/documents.js';
 import { evalCommand } from './commands/eval.js';
 import { feedbackCommand } from './commands/feedback.js';
 import { ingestCommand } from './commands/ingest.js';
+import { keysCommand } from './commands/keys.js';
 import { modelCommand } from './commands/model.js';
 import { monitorCommand } from './commands/monitor.js';
 import { queriesCommand } from './commands/queries.js';
@@ -21,6 +22,7 @@ export function buildCli(): Command {
     .addCommand(documentsCommand())
     .addCommand(askCommand())
     .addCommand(serveCommand())
+    .addCommand(keysCommand())
     .addCommand(evalCommand())
     .addCommand(dataCommand())
     .addCommand(modelCommand())

@@ -14,7 +14,7 @@ export interface Principal {
 /** Verifies the key a request carries. `open()`: no key is configured anywhere, so every request is allowed. */
 export interface Keyring {
   open(): boolean;
-  verify(secret: string): Principal | undefined;
+  verify(secret: string): Principal | undefined | Promise<Principal | undefined>;
 }
 
 function digest(s: string): Buffer {
@@ -42,9 +42,9 @@ export function envKeyring(keys: readonly string[]): Keyring {
 export function combineKeyrings(...rings: Keyring[]): Keyring {
   return {
     open: () => rings.every((r) => r.open()),
-    verify(secret) {
+    async verify(secret) {
       for (const ring of rings) {
-        const p = ring.verify(secret);
+        const p = await ring.verify(secret);
         if (p) return p;
       }
       return undefined;

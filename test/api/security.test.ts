@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
-import type { Keyring, Principal, Scope } from '../../src/keys/keyring.js';
+import type { Keyring, Scope } from '../../src/keys/keyring.js';
 import { tempServices } from '../helpers/services.js';
 
 type S = Awaited<ReturnType<typeof tempServices>>;
@@ -36,14 +36,6 @@ export const ROUTES: RouteCase[] = [
   { method: 'delete', path: '/v1/documents/no-such-id', scopes: ['ingest'], ok: [404] },
 ];
 
-/** A keyring with one key per scope (the stored keys' behaviour, without the store). */
-const KEYS: Record<string, Principal> = {
-  'key-ask': { id: 'k-ask', scopes: ['ask'] },
-  'key-ingest': { id: 'k-ingest', scopes: ['ingest'] },
-  'key-admin': { id: 'k-admin', scopes: ['admin'] },
-};
-const scopedKeyring: Keyring = { open: () => false, verify: (s) => KEYS[s] };
-const keyFor = (scope: Scope) => `key-${scope}`;
 const SCOPE_NAMES: Scope[] = ['ask', 'ingest', 'admin'];
 
 async function appWith(services: S, keyring: Keyring, http: Partial<S['config']> = {}): Promise<Express> {
@@ -84,12 +76,15 @@ function send(app: Express, c: RouteCase, key?: string) {
   return c.body ? r.send(c.body) : r;
 }
 
-describe('keys and scopes on every route (in-process, real services)', () => {
+describe('keys and scopes on every route (in-process, real services, real stored keys)', () => {
   let services: S;
   let app: Express;
+  const keys = new Map<Scope, string>();
+  const keyFor = (scope: Scope) => keys.get(scope)!;
   beforeAll(async () => {
-    services = await tempServices();
-    app = await appWith(services, scopedKeyring, { metricsAuth: 'admin' });
+    services = await tempServices({ metricsAuth: 'admin', apiKeys: ['env-key'] });
+    for (const scope of SCOPE_NAMES) keys.set(scope, (await services.keys.create(`only ${scope}`, [scope])).secret);
+    app = await services.httpApp();
   });
   afterAll(async () => {
     await services.cleanup();
@@ -116,6 +111,8 @@ describe('keys and scopes on every route (in-process, real services)', () => {
           expect(res.body.error.code).toBe('forbidden');
         }
       }
+      // a DOCQA_API_KEYS key has every scope
+      expect(c.ok).toContain((await send(app, c, 'env-key')).status);
     });
   }
 

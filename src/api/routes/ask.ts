@@ -3,7 +3,9 @@ import type { Logger } from '../../observability/logger.js';
 import type { MonitorService } from '../../monitor/service.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { QaPipeline } from '../../qa/pipeline.js';
+import { BadInputError } from '../../errors.js';
 import type { AskRecorder } from '../../querylog/recorder.js';
+import type { Admission } from '../admission.js';
 import { requireScope } from '../auth.js';
 import { jsonBody } from '../body.js';
 import type { ApiOperations } from '../openapi.js';
@@ -34,10 +36,23 @@ export const askOperations: ApiOperations = (api) => {
  * POST /v1/ask. Every reply carries the ask's `id` (also as X-Request-Id), under which the query log records it
  * (when DOCQA_QUERY_LOG is on) and POST /v1/feedback takes a verdict on it. A failing log does not fail the ask.
  */
-export function askRoutes(pipeline: QaPipeline, metrics: Metrics, recorder: AskRecorder | null, logger: Logger, limits: { maxAskBytes: number }, monitor?: MonitorService): Router {
+export function askRoutes(
+  pipeline: QaPipeline,
+  metrics: Metrics,
+  recorder: AskRecorder | null,
+  logger: Logger,
+  limits: { maxAskBytes: number; maxRequestRetrieverTopK: number; admission: Admission },
+  monitor?: MonitorService,
+): Router {
   const router = Router();
-  router.post('/v1/ask', requireScope('ask'), jsonBody(limits.maxAskBytes), async (req, res) => {
+  router.post('/v1/ask', requireScope('ask'), jsonBody(limits.maxAskBytes), limits.admission.middleware(), async (req, res) => {
     const request = askSchema.parse(req.body ?? {});
+    if ((request.retrieverTopK ?? 0) > limits.maxRequestRetrieverTopK) {
+      throw new BadInputError(
+        `retrieverTopK: at most ${limits.maxRequestRetrieverTopK} on this server (DOCQA_MAX_REQUEST_RETRIEVER_TOP_K)`,
+        'retrieverTopK',
+      );
+    }
     res.locals.question = request.question; // in the access log only with DOCQA_ACCESS_LOG_QUESTIONS
     const result = await pipeline.ask(request);
     metrics.observeAsk(result);

@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import multer from 'multer';
+import { z } from 'zod';
 import { BadInputError, NotFoundError, TooLargeError, UnsupportedMediaTypeError, errorMessage } from '../../errors.js';
 import { CONVERTERS } from '../../documents/converters/index.js';
 import { failedOutcome, type IngestInput, type Ingestor } from '../../ingest/ingestor.js';
@@ -8,10 +9,10 @@ import type { MonitorService } from '../../monitor/service.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DocumentStore } from '../../store/store.js';
 import { requireScope } from '../auth.js';
-import { z } from 'zod';
 import type { ApiOperations } from '../openapi.js';
 import { documentDetailSchema, documentListSchema, ingestReportSchema } from '../replies.js';
-import { documentQuerySchema, listSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
+import { documentNameSchema, documentQuerySchema, listSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
+import { validate } from '../validate.js';
 
 const documentIdParams = z.object({ id: z.string().meta({ description: "The document's id" }) });
 
@@ -110,6 +111,10 @@ export interface DocumentRouteDeps {
   maxUploadBytes: number;
 }
 
+const nameOnly = z.object({ name: documentNameSchema });
+/** A name from ?name= or a multipart file name, by the same rules as JSON's `name` (400 naming `name`). */
+const checkName = (raw: string) => validate(nameOnly, { name: raw }).name;
+
 const isMultipart = (type: string | undefined) => /^multipart\/form-data\b/iu.test(type ?? '');
 
 /** Multipart uploads: one file in the field `file`, kept in memory up to maxUploadBytes (then 413). */
@@ -147,12 +152,12 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
 
   /** What was uploaded, in any of the accepted shapes. */
   function inputOf(req: express.Request): IngestInput {
-    const queryName = typeof req.query.name === 'string' ? req.query.name.trim() : '';
+    const queryName = typeof req.query.name === 'string' && req.query.name.trim() !== '' ? checkName(req.query.name) : '';
     if (isMultipart(req.headers['content-type'])) {
       const file = req.file;
       if (!file) throw new BadInputError('file: a multipart upload needs one file in the field "file"', 'file');
       const fields = uploadFieldsSchema.parse(req.body ?? {});
-      const name = fields.name ?? (queryName || file.originalname);
+      const name = fields.name ?? (queryName || (file.originalname ? checkName(file.originalname) : ''));
       if (!name) throw new BadInputError('name: the file has no name; send the field "name"', 'name');
       return { data: file.buffer, name, mediaType: file.mimetype, meta: fields.meta };
     }

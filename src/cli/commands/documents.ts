@@ -3,6 +3,7 @@ import type { DocumentRecord } from '../../documents/document.js';
 import { NotFoundError } from '../../errors.js';
 import { openServices } from '../../services.js';
 import type { DocumentStore } from '../../store/store.js';
+import { escapeForTerminal } from '../escape.js';
 import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
 
 const SHA256 = /^[0-9a-f]{64}$/u;
@@ -49,7 +50,7 @@ function listCommand(): Command {
         const rows = [
           ['name', 'id', 'format', 'pages', 'passages', 'chars', 'ingested'],
           ...documents.map((d) => [
-            d.name,
+            escapeForTerminal(d.name),
             d.id.slice(0, 12),
             d.meta.format ?? '',
             d.pageCount > 0 ? String(d.pageCount) : '-',
@@ -82,7 +83,7 @@ function showCommand(): Command {
           return;
         }
         const lines = [
-          `name      ${doc.name}`,
+          `name      ${escapeForTerminal(doc.name)}`,
           `id        ${doc.id}`,
           `pages     ${doc.pageCount}`,
           `passages  ${doc.passageCount}`,
@@ -117,7 +118,7 @@ function deleteCommand(): Command {
             missing.push(t);
             continue;
           }
-          process.stdout.write(`deleted ${doc.name} (${doc.passageCount} passages)\n`);
+          process.stdout.write(`deleted ${escapeForTerminal(doc.name)} (${doc.passageCount} passages)\n`);
         }
         if (missing.length > 0) throw new NotFoundError(`not found: ${missing.join(', ')}`);
       });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { once } from 'node:events';
+import { applyTimeouts, drain } from '../../api/server.js';
 import { openServices } from '../../services.js';
 import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
 
@@ -15,6 +16,7 @@ export function serveCommand(): Command {
       const reader = await services.reader();
       const counts = await services.store.counts();
       const server = app.listen(config.port, config.host);
+      applyTimeouts(server, config);
       await once(server, 'listening');
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -23,10 +25,13 @@ export function serveCommand(): Command {
         `docqa listening on http://${config.host}:${port}`,
       );
       process.stdout.write(`docqa listening on http://${config.host}:${port} (${counts.documents} documents)\n`);
-      const stop = async () => {
-        services.logger.info('shutting down');
-        server.close();
-        server.closeAllConnections();
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        services.logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
+        const result = await drain(server, app, config.shutdownTimeoutMs);
+        services.logger.info(result, result.drained ? 'drained' : 'drain deadline reached: remaining connections cut');
         await services.close();
         process.exit(0);
       };
@@ -37,7 +42,7 @@ export function serveCommand(): Command {
           if (swept.passages + swept.markers > 0) services.logger.info(swept, 'deleted leftovers of interrupted writes');
         })
         .catch((err: unknown) => services.logger.warn({ err }, 'could not sweep leftovers of interrupted writes'));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
     });
 }
