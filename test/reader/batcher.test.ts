@@ -87,3 +87,30 @@ describe('createBatchingRunner', () => {
     expect(runs).toEqual([]);
   });
 });
+
+describe('micro-batching with a real fp32 ONNX model (tiny BERT fixture)', () => {
+  it('gives exactly the unbatched spans and scores for concurrent reads of different questions', async () => {
+    const { loadReader } = await import('../../src/reader/index.js');
+    const { TINY_BERT } = await import('./helpers.js');
+    const text =
+      'The Normans were the people who in the 10th and 11th centuries gave their name to Normandy, a region in France. ' +
+      'They were descended from Norse raiders and pirates from Denmark, Iceland and Norway.';
+    const asks = ['Where is Normandy?', 'Who were the Normans descended from?', 'When did the Normans name Normandy?', 'What is a region in France?'].map(
+      (q, i) => ({ q, passages: [{ id: `a${i}`, text: text.repeat(i + 1) }, { id: `b${i}`, text }] }),
+    );
+    const options = { maxSeqLength: 48, docStride: 12 };
+    const plain = await loadReader({ modelDir: TINY_BERT });
+    const batched = await loadReader({ modelDir: TINY_BERT, batchWaitMs: 20, maxBatch: 8 });
+    try {
+      const expected = [];
+      for (const a of asks) expected.push(await plain.read(a.q, a.passages, options));
+      const got = await Promise.all(asks.map((a) => batched.read(a.q, a.passages, options)));
+      const spans = (r: { spans: { text: string; charStart: number; passageId: string; score: number }[] }) =>
+        r.spans.map((s) => [s.passageId, s.text, s.charStart, s.score.toFixed(5)]);
+      expect(got.map(spans)).toEqual(expected.map(spans));
+    } finally {
+      await plain.close();
+      await batched.close();
+    }
+  });
+});
