@@ -79,7 +79,7 @@ async function convertAndSplit(files: { file: string; name: string }[]): Promise
   for (const f of files) {
     const data = fs.readFileSync(f.file);
     const converted = await converterFor(f.name).convert(data, f.name);
-    passages += prepareDocument(converted, f.name, {}, SPLIT).passages.length;
+    passages += prepareDocument(converted, { name: f.name, source: f.file }, {}, SPLIT).passages.length;
   }
   return { seconds: (performance.now() - start) / 1000, passages };
 }

@@ -87,6 +87,7 @@ function makeDoc(name: string, texts: string[], meta: Record<string, string>): B
     doc: {
       id,
       name,
+      source: name,
       meta,
       pageCount: 0,
       passageCount: passages.length,

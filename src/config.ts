@@ -24,6 +24,21 @@ export const MAX_FEEDBACK_ANSWER_CHARS = 1000;
 export const MAX_FEEDBACK_COMMENT_CHARS = 2000;
 /** The most query-log records one `docqa queries list|export` / `docqa feedback export` call returns. */
 export const MAX_QUERY_LOG_PAGE = 100_000;
+/** The most files one multipart upload may carry in its `files` field (each up to maxUploadBytes). */
+export const MAX_UPLOAD_FILES = 10;
+/**
+ * Bounds of document metadata and search filters (the same for the API, the CLI and the stores, see
+ * src/documents/metadata.ts and src/store/filters.ts): keys per document / per filter, values per key or per list,
+ * characters per key and per string value.
+ */
+export const METADATA_LIMITS = {
+  keysPerDocument: 64,
+  valuesPerKey: 100,
+  keyChars: 64,
+  stringChars: 1024,
+  filterKeys: 32,
+  filterValues: 1000,
+} as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);

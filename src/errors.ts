@@ -5,6 +5,7 @@
 export type ErrorCode =
   | 'bad_input'
   | 'not_found'
+  | 'conflict'
   | 'unavailable'
   | 'unauthorized'
   | 'forbidden'
@@ -38,6 +39,13 @@ export class BadInputError extends DocqaError {
 export class NotFoundError extends DocqaError {
   constructor(message: string) {
     super('not_found', message);
+  }
+}
+
+/** The request names something ambiguously (e.g. a document name several sources share); the message lists them. */
+export class ConflictError extends DocqaError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('conflict', message, details);
   }
 }
 

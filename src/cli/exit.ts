@@ -24,6 +24,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   method_not_allowed: EXIT.badInput,
   rate_limited: EXIT.unavailable,
   not_found: EXIT.notFound,
+  conflict: EXIT.badInput,
   unavailable: EXIT.unavailable,
   insufficient_storage: EXIT.noSpace,
   config: EXIT.config,

@@ -4,8 +4,14 @@
  * so `doc.text.slice(p.charStart, p.charEnd) === p.text` always holds.
  */
 
-/** Flat metadata: string values only, so that both stores can filter on it exactly. */
-export type DocumentMeta = Record<string, string>;
+/**
+ * One metadata value: a string, a finite number or a boolean. A string in ISO-8601 date form ('2024-03-01',
+ * '2024-03-01T10:00:00Z') is a date (see src/documents/metadata.ts); every other string is a string.
+ */
+export type MetaScalar = string | number | boolean;
+export type MetaValue = MetaScalar | MetaScalar[];
+/** Flat, typed metadata: both stores filter on it with the same semantics (src/store/filters.ts). */
+export type DocumentMeta = Record<string, MetaValue>;
 
 /** One page of a paginated source, as a character range of the document text (1-based number). */
 export interface Page {
@@ -17,8 +23,10 @@ export interface Page {
 /** A document after conversion, before splitting. `id` is the sha256 (hex) of `text`. */
 export interface SourceDocument {
   id: string;
-  /** Display name: the file name relative to the ingest root, or the name given on upload. Unique per store. */
+  /** Display name: the file name relative to the ingest root, or the name given on upload. Not unique. */
   name: string;
+  /** The document's identity: see DocumentRecord.source. */
+  source: string;
   text: string;
   /** Empty when the source has no pages (text, markdown). */
   pages: Page[];
@@ -44,7 +52,14 @@ export interface Passage {
 /** What a store keeps about a document (its text lives in its passages). */
 export interface DocumentRecord {
   id: string;
+  /** Display name (a file name or relative path); several documents may share it. */
   name: string;
+  /**
+   * Where the document comes from, and its identity in the store (unique): the path as given to `docqa ingest`
+   * (a folder's path joined with the file's path inside it), or the `--source` / API `source` given, which
+   * defaults to the name for uploads. Writing another text under the same source replaces the document.
+   */
+  source: string;
   meta: DocumentMeta;
   pageCount: number;
   passageCount: number;

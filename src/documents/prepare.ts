@@ -18,10 +18,13 @@ export function attachHeadings(passages: Passage[], headings: Heading[]): void {
   }
 }
 
-/** Pure: a converted document and its name become the record and passages a store writes. */
+/**
+ * Pure: a converted document, its name and source become the record and passages a store writes. `meta` (user and
+ * system keys) wins over what the converter found (e.g. a title).
+ */
 export function prepareDocument(
   converted: ConvertedDocument,
-  name: string,
+  { name, source }: { name: string; source: string },
   meta: DocumentMeta,
   split: SplitOptions,
   now: Date = new Date(),
@@ -32,6 +35,7 @@ export function prepareDocument(
   const doc: DocumentRecord = {
     id,
     name,
+    source,
     meta: { ...converted.meta, ...meta },
     pageCount: converted.pages.length,
     passageCount: passages.length,

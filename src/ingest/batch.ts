@@ -7,6 +7,7 @@
  * written atomically by the store, so a batch killed at any point and run again converges to the same store.
  */
 import fs from 'node:fs/promises';
+import type { DocumentMeta } from '../documents/document.js';
 import { UnreadableDocumentError } from '../documents/failure.js';
 import { errorMessage, TooLargeError } from '../errors.js';
 import { forEachConcurrent } from '../util/concurrency.js';
@@ -15,6 +16,8 @@ import { failedOutcome, type IngestOptions, type IngestOutcome, type Ingestor } 
 
 export interface BatchOptions extends IngestOptions {
   concurrency: number;
+  /** User metadata given to every file (`--meta`). */
+  meta?: DocumentMeta;
   /** Stop taking new files (those in flight finish). */
   signal?: AbortSignal;
   onStart?(file: SourceFile): void;
@@ -30,19 +33,19 @@ export interface BatchResult {
   swept: { passages: number; markers: number };
 }
 
-async function ingestFile(ingestor: Ingestor, f: SourceFile, options: IngestOptions): Promise<IngestOutcome> {
+async function ingestFile(ingestor: Ingestor, f: SourceFile, options: IngestOptions, meta?: DocumentMeta): Promise<IngestOutcome> {
   const max = ingestor.limits.maxFileBytes;
   if (f.size > max) {
     // refused before reading it: a huge file never enters memory
-    return failedOutcome(f.name, new TooLargeError(`${f.name}: ${f.size} bytes is over the limit of ${max} (maxFileBytes)`, max));
+    return failedOutcome(f.name, new TooLargeError(`${f.source}: ${f.size} bytes is over the limit of ${max} (maxFileBytes)`, max), 0, f.source);
   }
   let data: Buffer;
   try {
     data = await fs.readFile(f.file);
   } catch (err) {
-    return failedOutcome(f.name, new UnreadableDocumentError(f.name, 'unreadable_file', `cannot read ${f.file} (${errorMessage(err)})`));
+    return failedOutcome(f.name, new UnreadableDocumentError(f.source, 'unreadable_file', `cannot read ${f.file} (${errorMessage(err)})`), 0, f.source);
   }
-  return ingestor.ingestSafely({ data, name: f.name }, options);
+  return ingestor.ingestSafely({ data, name: f.name, source: f.source, ...(meta ? { meta } : {}) }, options);
 }
 
 export async function ingestBatch(ingestor: Ingestor, files: SourceFile[], options: BatchOptions): Promise<BatchResult> {
@@ -56,7 +59,7 @@ export async function ingestBatch(ingestor: Ingestor, files: SourceFile[], optio
     async (f, i) => {
       options.onStart?.(f);
       // throws only when the store is unavailable (ingestSafely rethrows that): the batch stops
-      const outcome = await ingestFile(ingestor, f, { force: options.force });
+      const outcome = await ingestFile(ingestor, f, { force: options.force }, options.meta);
       outcomes[i] = outcome;
       options.onDone?.(outcome, f);
     },

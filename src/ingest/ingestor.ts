@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CONFIG_DEFAULTS, type Config } from '../config.js';
 import type { DocumentMeta } from '../documents/document.js';
+import { checkUserMeta } from '../documents/metadata.js';
 import { converterByFormat, converterFor } from '../documents/converters/index.js';
 import { failureKindOf, UnreadableDocumentError, type FailureKind } from '../documents/failure.js';
 import { prepareDocument } from '../documents/prepare.js';
@@ -30,6 +31,8 @@ export const SOURCE_HASH_KEY = 'sourceSha256';
 
 export interface IngestOutcome {
   name: string;
+  /** The document's identity (DocumentRecord.source). */
+  source: string;
   /**
    * created / replaced: written. unchanged: already stored, either skipped before conversion (same source bytes,
    * `skipped`) or converted to the same text. failed: see `failure` and `reason`.
@@ -43,7 +46,7 @@ export interface IngestOutcome {
   warnings: string[];
   /** True when the source bytes were unchanged and conversion was skipped. */
   skipped?: boolean;
-  /** Set when the same text is already stored under another name (the store keeps one copy, under that name). */
+  /** Set when the same text is already stored under another source (the store keeps one copy, under that source). */
   duplicateOf?: string;
   /** Data-quality figures of the converted document (absent when skipped or failed). */
   quality?: DocumentQuality;
@@ -57,8 +60,10 @@ export interface IngestOutcome {
 
 export interface IngestInput {
   data: Buffer;
-  /** Unique document name (relative path or upload name). */
+  /** Display name (relative path or upload name). */
   name: string;
+  /** The document's identity (a path as given, or a URI); defaults to the name. */
+  source?: string;
   mediaType?: string;
   /** Convert as this format whatever the name says (e.g. 'text' for text sent as JSON). */
   format?: string;
@@ -113,7 +118,10 @@ export class Ingestor {
   async ingest(input: IngestInput, options: IngestOptions = {}): Promise<IngestOutcome> {
     const started = performance.now();
     const { name, data } = input;
+    const source = input.source ?? name;
     if (name.trim().length === 0) throw new BadInputError('document name must not be empty', 'name');
+    if (source.trim().length === 0) throw new BadInputError('document source must not be empty', 'source');
+    const userMeta = checkUserMeta(input.meta, 'meta');
     if (data.length > this.limits.maxFileBytes) {
       throw new TooLargeError(`${name}: ${data.length} bytes is over the limit of ${this.limits.maxFileBytes} (maxFileBytes)`, this.limits.maxFileBytes);
     }
@@ -121,14 +129,15 @@ export class Ingestor {
     const sourceHash = sha256(data);
     const elapsed = () => Math.round(performance.now() - started);
     if (!options.force) {
-      const existing = await this.store.findDocumentByName(name);
+      const existing = await this.store.findDocumentBySource(source);
       if (existing && existing.meta[SOURCE_HASH_KEY] === sourceHash) {
         return {
           name,
+          source,
           status: 'unchanged',
           skipped: true,
           documentId: existing.id,
-          format: existing.meta.format,
+          format: String(existing.meta.format ?? converter.format),
           pages: existing.pageCount,
           passages: existing.passageCount,
           chars: existing.charCount,
@@ -138,7 +147,12 @@ export class Ingestor {
       }
     }
     const converted = await this.conversion.convert({ data, name, format: converter.format });
-    const { doc, passages } = prepareDocument(converted, name, { ...input.meta, [SOURCE_HASH_KEY]: sourceHash }, this.split);
+    const { doc, passages } = prepareDocument(
+      converted,
+      { name, source },
+      { ...userMeta, format: converter.format, [SOURCE_HASH_KEY]: sourceHash },
+      this.split,
+    );
     if (passages.length === 0) {
       throw converted.pages.length > 0
         ? new UnreadableDocumentError(name, 'no_text_layer', 'looks like a scan (no text layer): no page has text')
@@ -149,13 +163,14 @@ export class Ingestor {
     let duplicateOf: string | undefined;
     if (result.status === 'unchanged') {
       const stored = await this.store.getDocument(doc.id);
-      if (stored && stored.name !== name) {
-        duplicateOf = stored.name;
-        warnings.push(`same text as ${stored.name}, which is stored once, under that name`);
+      if (stored && stored.source !== source) {
+        duplicateOf = stored.source;
+        warnings.push(`same text as ${stored.source}, which is stored once, under that source`);
       }
     }
     return {
       name,
+      source,
       status: result.status,
       documentId: doc.id,
       format: converter.format,
@@ -177,7 +192,7 @@ export class Ingestor {
     } catch (err) {
       // the store is down, or its disk is full: every next file would fail the same way, so the batch stops
       if (err instanceof DocqaError && (err.code === 'unavailable' || err.code === 'insufficient_storage')) throw err;
-      return failedOutcome(input.name, err, Math.round(performance.now() - started));
+      return failedOutcome(input.name, err, Math.round(performance.now() - started), input.source);
     }
   }
 
@@ -192,10 +207,11 @@ export class Ingestor {
   }
 }
 
-export function failedOutcome(name: string, err: unknown, ms = 0): IngestOutcome {
+export function failedOutcome(name: string, err: unknown, ms = 0, source = name): IngestOutcome {
   const message = errorMessage(err);
   return {
     name,
+    source,
     status: 'failed',
     pages: 0,
     passages: 0,

@@ -70,11 +70,11 @@ export function barProgress(out: NodeJS.WritableStream): Progress {
       bar.start(n, 0, payload());
     },
     fileStarted(f) {
-      inFlight.add(f.name);
+      inFlight.add(f.source);
       bar.update(payload());
     },
     fileDone(o) {
-      inFlight.delete(o.name);
+      inFlight.delete(o.source);
       if (o.quality) {
         pages += o.quality.pages;
         passages += o.quality.passageWords.length;

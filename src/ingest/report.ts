@@ -47,8 +47,8 @@ export interface BatchSummary {
     scanLike: string[];
   };
   failuresByReason: Partial<Record<FailureKind, number>>;
-  failures: { name: string; reason: FailureKind; message: string }[];
-  warnings: { name: string; warning: string }[];
+  failures: { name: string; source: string; reason: FailureKind; message: string }[];
+  warnings: { name: string; source: string; warning: string }[];
   aborted: boolean;
 }
 
@@ -125,8 +125,8 @@ export function summarize(
     failuresByReason,
     failures: outcomes
       .filter((o) => o.status === 'failed')
-      .map((o) => ({ name: o.name, reason: o.failure ?? 'internal', message: o.reason ?? '' })),
-    warnings: outcomes.flatMap((o) => o.warnings.map((warning) => ({ name: o.name, warning }))),
+      .map((o) => ({ name: o.name, source: o.source, reason: o.failure ?? 'internal', message: o.reason ?? '' })),
+    warnings: outcomes.flatMap((o) => o.warnings.map((warning) => ({ name: o.name, source: o.source, warning }))),
     aborted: extra.aborted ?? false,
   };
 }

@@ -2,30 +2,76 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DocumentMeta, DocumentRecord, Passage } from '../documents/document.js';
-import { InsufficientStorageError, UnavailableError, errorMessage } from '../errors.js';
+import { metaValues } from '../documents/metadata.js';
+import { DocqaError, InsufficientStorageError, UnavailableError, errorMessage } from '../errors.js';
+import { normalizeFilters, typedValue, type NormalizedFilters } from './filters.js';
 import { queryTerms } from './query.js';
 import { checkTopK, checkWrite } from './validate.js';
 import type {
   DocumentStore,
   ListOptions,
-  SearchFilters,
   SearchHit,
   PassagePage,
   SearchOptions,
   StoreCounts,
   WriteResult,
 } from './store.js';
+import { STORE_SCHEMA_VERSION } from './store.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS documents (
+/**
+ * One row per metadata value (a list gives one row per element), typed as metadata.ts says: strings in `str`;
+ * numbers, booleans (0/1) and dates (epoch ms) in `num`. Filters are EXISTS subqueries over it (filters.ts).
+ */
+const META_SCHEMA = `
+CREATE TABLE IF NOT EXISTS document_meta (
+  doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  str TEXT,
+  num REAL
+);
+CREATE INDEX IF NOT EXISTS document_meta_doc ON document_meta(doc_id);
+CREATE INDEX IF NOT EXISTS document_meta_str ON document_meta(key, type, str);
+CREATE INDEX IF NOT EXISTS document_meta_num ON document_meta(key, type, num);
+`;
+
+/**
+ * Schema 1 -> 2: documents get a unique `source` (their old unique name: what identified them until then) and the
+ * name loses its uniqueness (a table rebuild: SQLite cannot drop a constraint); document_meta is filled from the
+ * metadata JSON. One transaction: a crash leaves schema 1, and the next open migrates again.
+ */
+const MIGRATE_1_TO_2 = `
+CREATE TABLE documents_v2 (
   id TEXT PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
   meta TEXT NOT NULL DEFAULT '{}',
   page_count INTEGER NOT NULL,
   passage_count INTEGER NOT NULL,
   char_count INTEGER NOT NULL,
   created_at TEXT NOT NULL
 );
+INSERT INTO documents_v2 (id, source, name, meta, page_count, passage_count, char_count, created_at)
+  SELECT id, name, name, meta, page_count, passage_count, char_count, created_at FROM documents;
+DROP TABLE documents;
+ALTER TABLE documents_v2 RENAME TO documents;
+CREATE INDEX documents_name ON documents(name, source);
+${META_SCHEMA}
+`;
+
+/** The tables of schema 2 (STORE_SCHEMA_VERSION), kept in `PRAGMA user_version`. */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  meta TEXT NOT NULL DEFAULT '{}',
+  page_count INTEGER NOT NULL,
+  passage_count INTEGER NOT NULL,
+  char_count INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_name ON documents(name, source);
 CREATE TABLE IF NOT EXISTS passages (
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -47,10 +93,12 @@ END;
 CREATE TRIGGER IF NOT EXISTS passages_ad AFTER DELETE ON passages BEGIN
   INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
 END;
+${META_SCHEMA}
 `;
 
 interface DocumentRow {
   id: string;
+  source: string;
   name: string;
   meta: string;
   page_count: number;
@@ -74,6 +122,7 @@ function toDocument(row: DocumentRow): DocumentRecord {
   return {
     id: row.id,
     name: row.name,
+    source: row.source,
     meta: JSON.parse(row.meta) as DocumentMeta,
     pageCount: row.page_count,
     passageCount: row.passage_count,
@@ -123,13 +172,14 @@ export class SqliteStore implements DocumentStore {
       db = new Database(this.file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
+      migrate(db, this.file);
+      db.pragma('foreign_keys = ON');
       this.db = db;
       return db;
     } catch (err) {
       db?.close();
+      if (err instanceof DocqaError) throw err; // a store of a newer schema
       if (this.file !== ':memory:' && fs.existsSync(this.file) && !writable(path.dirname(path.resolve(this.file)))) {
         return (this.db = this.openReadOnly());
       }
@@ -158,11 +208,18 @@ export class SqliteStore implements DocumentStore {
       const bytes = fs.readFileSync(this.file);
       // bytes 18-19 of the header: 2 = WAL, 1 = rollback journal (an in-memory database cannot be in WAL mode)
       if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
-      const db = new Database(bytes, { readonly: true });
+      let db = new Database(bytes, { readonly: true });
+      if (schemaVersion(db) < STORE_SCHEMA_VERSION) {
+        // an older store: its snapshot is upgraded in memory (the file stays as it is until opened with write access)
+        db.close();
+        db = new Database(bytes);
+        migrate(db, this.file);
+      }
       db.prepare('SELECT count(*) FROM documents').get();
       this.readOnly = true;
       return db;
     } catch (err) {
+      if (err instanceof DocqaError) throw err;
       throw new UnavailableError(`cannot open the SQLite store at ${this.file} (read-only folder): ${errorMessage(err)}`, { cause: err });
     }
   }
@@ -195,20 +252,26 @@ export class SqliteStore implements DocumentStore {
     }
   }
 
+  /** The store's schema version (STORE_SCHEMA_VERSION once opened). */
+  schemaVersion(): number {
+    return schemaVersion(this.open());
+  }
+
   async writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult> {
     const sorted = checkWrite(doc, passages);
     const db = this.open();
     const write = db.transaction((): WriteResult => {
       const existing = db.prepare('SELECT id FROM documents WHERE id = ?').get(doc.id) as { id: string } | undefined;
       if (existing) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
-      const sameName = db.prepare('SELECT id FROM documents WHERE name = ?').all(doc.name) as { id: string }[];
+      const sameSource = db.prepare('SELECT id FROM documents WHERE source = ?').all(doc.source) as { id: string }[];
       const del = db.prepare('DELETE FROM documents WHERE id = ?');
-      for (const old of sameName) del.run(old.id);
+      for (const old of sameSource) del.run(old.id);
       db.prepare(
-        `INSERT INTO documents (id, name, meta, page_count, passage_count, char_count, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO documents (id, source, name, meta, page_count, passage_count, char_count, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         doc.id,
+        doc.source,
         doc.name,
         JSON.stringify(doc.meta),
         doc.pageCount,
@@ -216,6 +279,7 @@ export class SqliteStore implements DocumentStore {
         doc.charCount,
         doc.createdAt,
       );
+      insertMeta(db, doc.id, doc.meta);
       const insert = db.prepare(
         `INSERT INTO passages (id, doc_id, seq, text, char_start, char_end, page, heading)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -224,21 +288,21 @@ export class SqliteStore implements DocumentStore {
         insert.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page, p.heading ?? null);
       }
       return {
-        status: sameName.length > 0 ? 'replaced' : 'created',
+        status: sameSource.length > 0 ? 'replaced' : 'created',
         documentId: doc.id,
-        replacedIds: sameName.map((r) => r.id),
+        replacedIds: sameSource.map((r) => r.id),
       };
     });
-    return this.writing(`write ${doc.name}`, () => write.immediate());
+    return this.writing(`write ${doc.source}`, () => write.immediate());
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
     const topK = checkTopK(options.topK);
     const db = this.open();
+    const { clause, params } = filterClause(normalizeFilters(options.filters));
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
     const match = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
-    const { clause, params } = filterClause(options.filters);
     // Without filters, FTS5 ranks on its own and only the top k rows are joined (much faster on large stores);
     // with filters the join must come first.
     const ranked = clause
@@ -252,17 +316,22 @@ export class SqliteStore implements DocumentStore {
     const rows = db
       .prepare(
         `SELECT p.id, p.doc_id, p.seq, p.text, p.char_start, p.char_end, p.page, p.heading,
-                d.name AS doc_name, d.meta AS doc_meta, f.rank AS rank
+                d.name AS doc_name, d.source AS doc_source, d.meta AS doc_meta, f.rank AS rank
          FROM (${ranked}) f
          JOIN passages p ON p.rowid = f.rowid
          JOIN documents d ON d.id = p.doc_id
          ORDER BY f.rank, p.id`,
       )
-      .all(match, ...params, topK) as (PassageRow & { doc_name: string; doc_meta: string; rank: number })[];
+      .all(match, ...params, topK) as (PassageRow & { doc_name: string; doc_source: string; doc_meta: string; rank: number })[];
     return rows.map((row) => ({
       passage: toPassage(row),
       score: -row.rank,
-      document: { id: row.doc_id, name: row.doc_name, meta: JSON.parse(row.doc_meta) as DocumentMeta },
+      document: {
+        id: row.doc_id,
+        name: row.doc_name,
+        source: row.doc_source,
+        meta: JSON.parse(row.doc_meta) as DocumentMeta,
+      },
     }));
   }
 
@@ -271,14 +340,21 @@ export class SqliteStore implements DocumentStore {
     return row ? toDocument(row) : null;
   }
 
-  async findDocumentByName(name: string): Promise<DocumentRecord | null> {
-    const row = this.open().prepare('SELECT * FROM documents WHERE name = ?').get(name) as DocumentRow | undefined;
+  async findDocumentBySource(source: string): Promise<DocumentRecord | null> {
+    const row = this.open().prepare('SELECT * FROM documents WHERE source = ?').get(source) as DocumentRow | undefined;
     return row ? toDocument(row) : null;
+  }
+
+  async findDocumentsByName(name: string): Promise<DocumentRecord[]> {
+    const rows = this.open()
+      .prepare('SELECT * FROM documents WHERE name = ? ORDER BY source')
+      .all(name) as DocumentRow[];
+    return rows.map(toDocument);
   }
 
   async listDocuments(options: ListOptions = {}): Promise<DocumentRecord[]> {
     const rows = this.open()
-      .prepare('SELECT * FROM documents ORDER BY name LIMIT ? OFFSET ?')
+      .prepare('SELECT * FROM documents ORDER BY name, source LIMIT ? OFFSET ?')
       .all(options.limit ?? -1, options.offset ?? 0) as DocumentRow[];
     return rows.map(toDocument);
   }
@@ -344,28 +420,101 @@ function diskFull(dir: string): boolean {
   }
 }
 
-function filterClause(filters: SearchFilters | undefined): { clause: string; params: unknown[] } {
+function schemaVersion(db: Database.Database): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > 0) return version;
+  // The first release did not set user_version: a store with a documents table and no version is schema 1.
+  const hasDocuments = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get();
+  return hasDocuments ? 1 : 0;
+}
+
+/** Creates schema 2, or upgrades schema 1 to it; refuses a store made by a newer docqa. */
+function migrate(db: Database.Database, file: string): void {
+  const upgrade = db.transaction(() => {
+    // Read again inside the write lock: another process may have migrated meanwhile.
+    const version = schemaVersion(db);
+    if (version > STORE_SCHEMA_VERSION) {
+      throw new UnavailableError(
+        `the SQLite store at ${file} has schema ${version}, newer than this docqa's ${STORE_SCHEMA_VERSION}: upgrade docqa`,
+      );
+    }
+    if (version === STORE_SCHEMA_VERSION) return;
+    if (version === 1) {
+      db.exec(MIGRATE_1_TO_2);
+      const rows = db.prepare('SELECT id, meta FROM documents').all() as { id: string; meta: string }[];
+      for (const row of rows) insertMeta(db, row.id, JSON.parse(row.meta) as DocumentMeta);
+    }
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+  });
+  if (schemaVersion(db) === STORE_SCHEMA_VERSION) return;
+  // The table rebuild needs foreign keys off (DROP TABLE documents would cascade to every passage otherwise);
+  // the pragma is a no-op inside a transaction, so it is set around it.
+  db.pragma('foreign_keys = OFF');
+  upgrade.immediate();
+  const broken = db.pragma('foreign_key_check') as unknown[];
+  if (broken.length > 0) throw new UnavailableError(`the SQLite store at ${file} failed its foreign key check after migration`);
+}
+
+/** The document_meta rows of a document's metadata. */
+function insertMeta(db: Database.Database, docId: string, meta: DocumentMeta): void {
+  const insert = db.prepare('INSERT INTO document_meta (doc_id, key, type, str, num) VALUES (?, ?, ?, ?, ?)');
+  for (const [key, value] of Object.entries(meta)) {
+    for (const v of metaValues(value)) {
+      const t = typedValue(v);
+      if (t.type === 'string') insert.run(docId, key, t.type, t.value, null);
+      else insert.run(docId, key, t.type, null, t.type === 'boolean' ? (t.value ? 1 : 0) : t.value);
+    }
+  }
+}
+
+/**
+ * SQL conditions on `d` (documents) for normalized filters. Lists travel as one JSON parameter read with json_each,
+ * so no filter size reaches SQLite's variable or expression-depth limits (the sizes are bounded in filters.ts too).
+ */
+function filterClause(filters: NormalizedFilters): { clause: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
   const inList = (column: string, values: string[]) => {
-    parts.push(`${column} IN (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
-  };
-  if (filters?.docIds) {
-    if (filters.docIds.length === 0) parts.push('0');
-    else inList('p.doc_id', filters.docIds);
-  }
-  if (filters?.names) {
-    if (filters.names.length === 0) parts.push('0');
-    else inList('d.name', filters.names);
-  }
-  for (const [key, values] of Object.entries(filters?.meta ?? {})) {
     if (values.length === 0) {
+      parts.push('0');
+      return;
+    }
+    parts.push(`${column} IN (SELECT value FROM json_each(?))`);
+    params.push(JSON.stringify(values));
+  };
+  if (filters.docIds) inList('d.id', filters.docIds);
+  if (filters.names) inList('d.name', filters.names);
+  if (filters.sources) inList('d.source', filters.sources);
+  for (const c of filters.meta) {
+    if (c.op === 'exists') {
+      parts.push(`${c.exists ? '' : 'NOT '}EXISTS (SELECT 1 FROM document_meta m WHERE m.doc_id = d.id AND m.key = ?)`);
+      params.push(c.key);
+      continue;
+    }
+    if (c.op === 'range') {
+      const bounds = [
+        ...(c.gte !== undefined ? ['m.num >= ?'] : []),
+        ...(c.lte !== undefined ? ['m.num <= ?'] : []),
+      ];
+      parts.push(`EXISTS (SELECT 1 FROM document_meta m WHERE m.doc_id = d.id AND m.key = ? AND m.type = ? AND ${bounds.join(' AND ')})`);
+      params.push(c.key, c.type, ...(c.gte !== undefined ? [c.gte] : []), ...(c.lte !== undefined ? [c.lte] : []));
+      continue;
+    }
+    if (c.values.length === 0) {
       parts.push('0');
       continue;
     }
-    parts.push(`json_extract(d.meta, ?) IN (${values.map(() => '?').join(', ')})`);
-    params.push(`$."${key.replace(/"/g, '')}"`, ...values);
+    const alternatives: string[] = [];
+    const typed: unknown[] = [];
+    for (const type of ['string', 'number', 'boolean', 'date'] as const) {
+      const values = c.values.filter((v) => v.type === type).map((v) => (typeof v.value === 'boolean' ? (v.value ? 1 : 0) : v.value));
+      if (values.length === 0) continue;
+      alternatives.push(`(m.type = ? AND m.${type === 'string' ? 'str' : 'num'} IN (SELECT value FROM json_each(?)))`);
+      typed.push(type, JSON.stringify(values));
+    }
+    parts.push(`EXISTS (SELECT 1 FROM document_meta m WHERE m.doc_id = d.id AND m.key = ? AND (${alternatives.join(' OR ')}))`);
+    params.push(c.key, ...typed);
   }
   return { clause: parts.map((p) => `AND ${p}`).join(' '), params };
 }

@@ -1,12 +1,13 @@
 import type { DocumentMeta, DocumentRecord, Passage } from '../documents/document.js';
+import type { SearchFilters } from './filters.js';
 
-/** Restricts a search; every given field must match (AND), values within a field are alternatives (OR). */
-export interface SearchFilters {
-  docIds?: string[];
-  names?: string[];
-  /** Exact match on metadata keys: each key must equal one of the listed values. */
-  meta?: Record<string, string[]>;
-}
+export type { MetaCondition, SearchFilters } from './filters.js';
+
+/**
+ * The layout version of a store's data. 1: the first release (documents unique by name, string metadata).
+ * 2: documents unique by source, typed metadata. init() upgrades an older store in place (sqlite.ts, elasticsearch/).
+ */
+export const STORE_SCHEMA_VERSION = 2;
 
 export interface SearchOptions {
   topK: number;
@@ -17,7 +18,7 @@ export interface SearchHit {
   passage: Passage;
   /** BM25 score, higher is better (stores normalise the sign; scales differ between stores). */
   score: number;
-  document: { id: string; name: string; meta: DocumentMeta };
+  document: { id: string; name: string; source: string; meta: DocumentMeta };
 }
 
 export type WriteStatus = 'created' | 'unchanged' | 'replaced';
@@ -25,7 +26,7 @@ export type WriteStatus = 'created' | 'unchanged' | 'replaced';
 export interface WriteResult {
   status: WriteStatus;
   documentId: string;
-  /** Ids of documents of the same name that this write replaced (and deleted). */
+  /** Ids of documents of the same source that this write replaced (and deleted). */
   replacedIds: string[];
 }
 
@@ -53,17 +54,23 @@ export interface ListOptions {
  * - A document is written whole or not at all from a reader's point of view: search never returns passages of a
  *   document whose write has not completed.
  * - Document id = sha256 of its text. Writing an id that already exists is a no-op ('unchanged').
- * - Document names are unique: writing a new id under an existing name replaces the old document and its passages
- *   ('replaced').
+ * - Document sources are unique (names are not): writing a new id under an existing source replaces the old document
+ *   and its passages ('replaced'); a document of another source with the same name is another document.
+ * - Metadata is typed and filters mean the same on every store (filters.ts).
  */
 export interface DocumentStore {
   readonly kind: 'sqlite' | 'elasticsearch';
-  /** Creates schema/index if missing and checks the store is reachable. Throws UnavailableError if not. */
+  /**
+   * Creates schema/index if missing, upgrades a store of an older STORE_SCHEMA_VERSION, and checks the store is
+   * reachable. Throws UnavailableError if not.
+   */
   init(): Promise<void>;
   writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult>;
   search(query: string, options: SearchOptions): Promise<SearchHit[]>;
   getDocument(id: string): Promise<DocumentRecord | null>;
-  findDocumentByName(name: string): Promise<DocumentRecord | null>;
+  findDocumentBySource(source: string): Promise<DocumentRecord | null>;
+  /** Every document of that display name (several sources may share one), ordered by source. */
+  findDocumentsByName(name: string): Promise<DocumentRecord[]>;
   listDocuments(options?: ListOptions): Promise<DocumentRecord[]>;
   /** Passages of one document in `seq` order; with `page`, only seq offset .. offset + limit - 1. */
   getPassages(docId: string, page?: PassagePage): Promise<Passage[]>;

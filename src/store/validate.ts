@@ -15,13 +15,17 @@ export function checkTopK(topK: unknown): number {
 /**
  * The checks of a write: passages belong to the document, their ids are `${docId}:${seq}` and their seqs are exactly
  * 0..n-1 (the store uses `seq < passageCount` to tell a document's passages from leftovers of an interrupted write),
- * and metadata values are strings.
+ * and metadata values are strings, finite numbers, booleans or lists of them.
  */
 export function checkWrite(doc: DocumentRecord, passages: Passage[]): Passage[] {
   if (typeof doc.id !== 'string' || doc.id.length === 0) throw new BadInputError('document id is missing', 'id');
   if (typeof doc.name !== 'string' || doc.name.length === 0) throw new BadInputError('document name is missing', 'name');
+  if (typeof doc.source !== 'string' || doc.source.length === 0) throw new BadInputError('document source is missing', 'source');
   for (const [key, value] of Object.entries(doc.meta ?? {})) {
-    if (typeof value !== 'string') throw new BadInputError(`meta.${key} must be a string`, `meta.${key}`);
+    const ok = (v: unknown) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+    if (!(Array.isArray(value) ? value.every(ok) : ok(value))) {
+      throw new BadInputError(`meta.${key} must be a string, number, boolean or a list of them`, `meta.${key}`);
+    }
   }
   const sorted = [...passages].sort((a, b) => a.seq - b.seq);
   sorted.forEach((p, i) => {

@@ -44,7 +44,7 @@ describe('DOCX converter (real mammoth on DOCX files rendered from SQuAD article
 
   it('gives each passage the nearest heading above it as context', async () => {
     const doc = await convertDocx(docx, 'sky.docx');
-    const { passages } = prepareDocument(doc, 'sky.docx', {}, { words: 100, overlap: 10 });
+    const { passages } = prepareDocument(doc, { name: 'sky.docx', source: 'sky.docx' }, {}, { words: 100, overlap: 10 });
     const laterStart = doc.headings[2]!.charStart;
     for (const p of passages) {
       expect(doc.text.slice(p.charStart, p.charEnd)).toBe(p.text);

@@ -61,7 +61,7 @@ describe('PDF converter (real pdf.js on PDFs rendered from SQuAD articles)', () 
 
   it('splits into passages whose offsets slice the document and whose page is exact', async () => {
     const doc = await convertPdf(Buffer.from(single.bytes), 'private-school.pdf');
-    const { passages } = prepareDocument(doc, 'private-school.pdf', {}, { words: 120, overlap: 20 });
+    const { passages } = prepareDocument(doc, { name: 'private-school.pdf', source: 'private-school.pdf' }, {}, { words: 120, overlap: 20 });
     expect(passages.length).toBeGreaterThan(doc.pages.length);
     for (const p of passages) {
       expect(doc.text.slice(p.charStart, p.charEnd)).toBe(p.text);

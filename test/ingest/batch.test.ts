@@ -57,7 +57,7 @@ describe('ingestBatch and collectFiles', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('collects supported files recursively, honours globs, skips hidden files, refuses name clashes', async () => {
+  it('collects supported files recursively, honours globs, skips hidden files, gives each its source', async () => {
     const all = await collectFiles([corpus]);
     expect(all.files.map((f) => f.name)).toEqual([
       'drafts/draft.md',
@@ -73,9 +73,24 @@ describe('ingestBatch and collectFiles', () => {
     expect(some.excluded).toBe(11); // 8 .txt, the .docx, the draft, the .rtf (hidden files are not counted)
     // an explicit file is taken as given, even with an unsupported extension (it will fail, visibly)
     expect((await collectFiles([path.join(corpus, 'notes.rtf')])).files.map((f) => f.name)).toEqual(['notes.rtf']);
-    await expect(collectFiles([path.join(corpus, 'text'), path.join(corpus, 'text', 'p1.txt')])).rejects.toThrow(
-      /two files would be stored under the same name 'p1\.txt'/u,
-    );
+    // sources: the folder as given joined with the path inside it; a file reached twice is collected once
+    const twice = await collectFiles([path.join(corpus, 'text'), path.join(corpus, 'text', 'p1.txt')]);
+    expect(twice.files.length).toBe(8);
+    expect(twice.files[1]).toMatchObject({ name: 'p1.txt', source: `${corpus}/text/p1.txt` });
+    const relative = path.relative(process.cwd(), corpus);
+    const rel = await collectFiles([`./${relative}//`], { include: ['reports/*.pdf'] });
+    expect(rel.files.map((f) => [f.name, f.source])).toEqual([
+      ['reports/broken.pdf', `${relative}/reports/broken.pdf`],
+      ['reports/kenya.pdf', `${relative}/reports/kenya.pdf`],
+    ]);
+    // --source: a folder's prefix, or one file's whole source
+    const prefixed = await collectFiles([corpus], { include: ['reports/kenya.pdf'], source: 'https://example.org/docs' });
+    expect(prefixed.files.map((f) => f.source)).toEqual(['https://example.org/docs/reports/kenya.pdf']);
+    const bare = await collectFiles([corpus], { include: ['reports/kenya.pdf'], source: '.' });
+    expect(bare.files.map((f) => f.source)).toEqual(['reports/kenya.pdf']);
+    const one = await collectFiles([path.join(corpus, 'reports', 'kenya.pdf')], { source: 's3://bucket/kenya.pdf' });
+    expect(one.files).toMatchObject([{ name: 'kenya.pdf', source: 's3://bucket/kenya.pdf' }]);
+    await expect(collectFiles([corpus, corpus], { source: 'x' })).rejects.toThrow(/single path/u);
     await expect(collectFiles([path.join(dir, 'nope')])).rejects.toThrow(/no such file or folder/u);
   });
 
@@ -129,9 +144,9 @@ describe('ingestBatch and collectFiles', () => {
 
   it('refuses a file over the size limit without reading it', async () => {
     const ingestor = new Ingestor(store, { words: 100, overlap: 15 }, { maxFileBytes: 1000 }, new InlineConversion(60_000));
-    const result = await ingestBatch(ingestor, [{ file: path.join(dir, 'does-not-exist.pdf'), name: 'big.pdf', size: 10_000 }], { concurrency: 1 });
+    const result = await ingestBatch(ingestor, [{ file: path.join(dir, 'does-not-exist.pdf'), name: 'big.pdf', source: 'big.pdf', size: 10_000 }], { concurrency: 1 });
     expect(result.outcomes[0]).toMatchObject({ status: 'failed', failure: 'too_large', reason: 'big.pdf: 10000 bytes is over the limit of 1000 (maxFileBytes)' });
-    const unreadable = await ingestBatch(ingestor, [{ file: path.join(dir, 'gone.txt'), name: 'gone.txt', size: 10 }], { concurrency: 1 });
+    const unreadable = await ingestBatch(ingestor, [{ file: path.join(dir, 'gone.txt'), name: 'gone.txt', source: 'gone.txt', size: 10 }], { concurrency: 1 });
     expect(unreadable.outcomes[0]).toMatchObject({ status: 'failed', failure: 'unreadable_file' });
   });
 });

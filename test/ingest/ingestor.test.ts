@@ -37,7 +37,7 @@ describe('Ingestor (real converters, real SQLite store)', () => {
     const out = await ingestor.ingest({ data: pdf, name: 'kenya.pdf' });
     expect(out).toMatchObject({ name: 'kenya.pdf', status: 'created', format: 'pdf' });
     expect(out.pages).toBeGreaterThan(1);
-    const doc = (await store.findDocumentByName('kenya.pdf'))!;
+    const doc = (await store.findDocumentBySource('kenya.pdf'))!;
     expect(doc.meta).toMatchObject({ format: 'pdf', title: 'Kenya', [SOURCE_HASH_KEY]: sha256(pdf) });
     const passages = await store.getPassages(doc.id);
     expect(passages.length).toBe(out.passages);
@@ -71,7 +71,7 @@ describe('Ingestor (real converters, real SQLite store)', () => {
     await ingestor.ingest({ data: text, name: 'a.txt' });
     const dup = await ingestor.ingest({ data: text, name: 'copy/a.txt' });
     expect(dup).toMatchObject({ status: 'unchanged', duplicateOf: 'a.txt' });
-    expect(dup.warnings).toEqual(['same text as a.txt, which is stored once, under that name']);
+    expect(dup.warnings).toEqual(['same text as a.txt, which is stored once, under that source']);
   });
 
   it('turns each bad file into a failed outcome with its name, kind and reason', async () => {

@@ -5,6 +5,7 @@ import { fileReport, formatSummary, summarize } from '../../src/ingest/report.js
 
 const written = (name: string, pages: number[], words: number[], status: 'created' | 'replaced' = 'created'): IngestOutcome => ({
   name,
+  source: `docs/${name}`,
   status,
   pages: pages.length,
   passages: words.length,
@@ -25,9 +26,9 @@ describe('ingest report', () => {
     written('a.pdf', [1200, 1500, 1800, 0], [150, 150, 120, 40]),
     written('scan.pdf', [0, 0, 900], [80]),
     written('b.md', [], [150, 60], 'replaced'),
-    { name: 'c.txt', status: 'unchanged', skipped: true, pages: 0, passages: 7, chars: 900, warnings: [], ms: 1 },
-    { name: 'x.pdf', status: 'failed', failure: 'encrypted', reason: 'x.pdf: the PDF is password-protected (encrypted); docqa cannot read it', pages: 0, passages: 0, chars: 0, warnings: [], ms: 2 },
-    { name: 'y.docx', status: 'failed', failure: 'zip_bomb', reason: 'y.docx: ZIP archive would inflate to 9 bytes (limit 1)', pages: 0, passages: 0, chars: 0, warnings: [], ms: 2 },
+    { name: 'c.txt', source: 'docs/c.txt', status: 'unchanged', skipped: true, pages: 0, passages: 7, chars: 900, warnings: [], ms: 1 },
+    { name: 'x.pdf', source: 'docs/x.pdf', status: 'failed', failure: 'encrypted', reason: 'x.pdf: the PDF is password-protected (encrypted); docqa cannot read it', pages: 0, passages: 0, chars: 0, warnings: [], ms: 2 },
+    { name: 'y.docx', source: 'docs/y.docx', status: 'failed', failure: 'zip_bomb', reason: 'y.docx: ZIP archive would inflate to 9 bytes (limit 1)', pages: 0, passages: 0, chars: 0, warnings: [], ms: 2 },
   ];
 
   it('sums files, pages, passages, rates and data quality', () => {
@@ -40,7 +41,7 @@ describe('ingest report', () => {
     expect(s.quality.charsPerPage).toEqual({ count: 7, min: 0, p5: 0, p50: 900, p95: 1800, max: 1800, mean: 5400 / 7 });
     expect(s.quality.passageWords).toMatchObject({ count: 7, min: 40, p50: 120, max: 150 });
     expect(s.failuresByReason).toEqual({ encrypted: 1, zip_bomb: 1 });
-    expect(s.warnings).toEqual([{ name: 'scan.pdf', warning: 'looks like a scan (no text layer) on 2 of 3 pages; those pages are not searchable' }]);
+    expect(s.warnings).toEqual([{ name: 'scan.pdf', source: 'docs/scan.pdf', warning: 'looks like a scan (no text layer) on 2 of 3 pages; those pages are not searchable' }]);
   });
 
   it('prints the summary table, failures with reasons, and the scan warning', () => {

@@ -11,18 +11,47 @@ describe('filterClauses', () => {
     expect(filterClauses({ docIds: ['a', 'b'], names: [], meta: { topic: ['geo'], lang: ['en', 'it'] } })).toEqual([
       { terms: { docId: ['a', 'b'] } },
       { match_none: {} },
-      { terms: { 'meta.topic': ['geo'] } },
-      { terms: { 'meta.lang': ['en', 'it'] } },
+      { terms: { 'metaString.topic': ['geo'] } },
+      { terms: { 'metaString.lang': ['en', 'it'] } },
+    ]);
+  });
+
+  it('queries each type in its own field: numbers, booleans, dates (as instants), ranges, exists', () => {
+    expect(
+      filterClauses({
+        meta: {
+          year: { in: [2021, '2021', true] },
+          day: '2024-03-01',
+          score: { range: { gte: 1, lte: 2 } },
+          when: { range: { lte: '2024-03-01T00:00:00+01:00' } },
+          tags: { exists: false },
+        },
+      }),
+    ).toEqual([
+      {
+        bool: {
+          should: [
+            { terms: { 'metaString.year': ['2021'] } },
+            { terms: { 'metaBoolean.year': ['true'] } },
+            { terms: { 'metaNumber.year': [2021] } },
+          ],
+          minimum_should_match: 1,
+        },
+      },
+      { range: { 'metaDate.day': { gte: Date.UTC(2024, 2, 1), lte: Date.UTC(2024, 2, 1), format: 'epoch_millis' } } },
+      { range: { 'metaNumber.score': { gte: 1, lte: 2 } } },
+      { range: { 'metaDate.when': { lte: Date.UTC(2024, 1, 29, 23), format: 'epoch_millis' } } },
+      { bool: { must_not: [{ term: { metaKeys: 'tags' } }] } },
     ]);
     expect(filterClauses(undefined)).toEqual([]);
   });
 
-  it('rejects values that are not lists of strings, naming the field', () => {
+  it('rejects malformed filters, naming the field', () => {
     const bad = (filters: unknown) => () => filterClauses(filters as never);
     expect(bad({ names: 'a.txt' })).toThrow(BadInputError);
     expect(bad({ docIds: [1] })).toThrow(/filters.docIds/);
-    expect(bad({ meta: { topic: 'geo' } })).toThrow(/filters.meta.topic/);
-    expect(bad({ meta: { '': ['x'] } })).toThrow(/keys/);
+    expect(bad({ meta: { topic: { in: 'geo' } } })).toThrow(/filters.meta.topic.in/);
+    expect(bad({ meta: { '': ['x'] } })).toThrow(/metadata key/);
     expect(bad({ meta: ['x'] })).toThrow(/filters.meta/);
   });
 });
@@ -57,7 +86,8 @@ describe('checkWrite', () => {
     expect(() => checkWrite(d.doc, [d.passages[0]!, d.passages[2]!])).toThrow(/seqs must be 0..1/);
     expect(() => checkWrite(d.doc, [{ ...d.passages[0]!, docId: 'x' }])).toThrow(/belongs to x/);
     expect(() => checkWrite(d.doc, [{ ...d.passages[0]!, id: 'p0' }])).toThrow(/must be/);
-    expect(() => checkWrite({ ...d.doc, meta: { n: 1 as unknown as string } }, d.passages)).toThrow(/meta.n/);
+    expect(() => checkWrite({ ...d.doc, meta: { n: [{}] as unknown as string } }, d.passages)).toThrow(/meta.n/);
+    expect(() => checkWrite({ ...d.doc, source: '' }, d.passages)).toThrow(/source/);
   });
 });
 

@@ -63,7 +63,11 @@ describe.skipIf(!available)('ElasticsearchStore against a real server', () => {
       expect(mappings.properties).toMatchObject({
         docId: { type: 'keyword' },
         name: { type: 'keyword' },
-        meta: { type: 'flattened' },
+        source: { type: 'keyword' },
+        meta: { type: 'object', enabled: false },
+        metaString: { type: 'flattened' },
+        metaBoolean: { type: 'flattened' },
+        metaKeys: { type: 'keyword' },
         text: { type: 'text', analyzer: 'standard' },
         page: { type: 'integer' },
         charStart: { type: 'integer' },
@@ -208,13 +212,13 @@ describe.skipIf(!available)('ElasticsearchStore against a real server', () => {
       await raw.index({
         index: store.aliases.documents,
         id: documentKey('switch.txt'),
-        document: toDocumentSource(v2.doc, v2.passages.length, 'name'),
+        document: toDocumentSource(v2.doc, v2.passages.length, 'source'),
         refresh: true,
       });
       expect(await store.search('copper', { topK: 5 })).toEqual([]);
       expect(await store.getPassages(v1.doc.id)).toEqual([]);
       expect((await store.search('zinc', { topK: 5 })).map((h) => h.document.id)).toEqual([v2.doc.id]);
-      expect(await store.findDocumentByName('switch.txt')).toEqual(v2.doc);
+      expect(await store.findDocumentBySource('switch.txt')).toEqual(v2.doc);
       expect(await store.getDocument(v2.doc.id)).toEqual(v2.doc);
       expect(await store.getDocument(v1.doc.id)).toBeNull();
       expect(await store.counts()).toEqual({ documents: 1, passages: 1 });
@@ -227,7 +231,7 @@ describe.skipIf(!available)('ElasticsearchStore against a real server', () => {
     it('rejects malformed filters and topK as bad input', async () => {
       const store = openStore();
       await store.init();
-      const bad = { meta: { topic: 'geology' } } as unknown as { meta: Record<string, string[]> };
+      const bad = { meta: { topic: { like: 'geology' } } } as never;
       await expect(store.search('x', { topK: 3, filters: bad })).rejects.toMatchObject({ code: 'bad_input' });
       await expect(store.search('x', { topK: 0 })).rejects.toMatchObject({ code: 'bad_input' });
       await expect(store.search('x', { topK: 2.5 })).rejects.toMatchObject({ code: 'bad_input' });

@@ -1,17 +1,19 @@
 import express, { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
+import { MAX_UPLOAD_FILES } from '../../config.js';
 import { BadInputError, NotFoundError, TooLargeError, UnsupportedMediaTypeError, errorMessage } from '../../errors.js';
 import { CONVERTERS } from '../../documents/converters/index.js';
 import { failedOutcome, type IngestInput, type Ingestor } from '../../ingest/ingestor.js';
 import { fileReport } from '../../ingest/report.js';
 import type { MonitorService } from '../../monitor/service.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { findDocumentByName, findDocumentBySource } from '../../store/find.js';
 import type { DocumentStore } from '../../store/store.js';
 import { requireScope } from '../auth.js';
 import type { ApiOperations } from '../openapi.js';
 import { documentDetailSchema, documentListSchema, ingestReportSchema } from '../replies.js';
-import { documentNameSchema, documentQuerySchema, listSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
+import { documentNameSchema, documentQuerySchema, documentRefSchema, listSchema, sourceSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
 import { validate } from '../validate.js';
 
 const documentIdParams = z.object({ id: z.string().meta({ description: "The document's id" }) });
@@ -117,13 +119,21 @@ const checkName = (raw: string) => validate(nameOnly, { name: raw }).name;
 
 const isMultipart = (type: string | undefined) => /^multipart\/form-data\b/iu.test(type ?? '');
 
-/** Multipart uploads: one file in the field `file`, kept in memory up to maxUploadBytes (then 413). */
+type UploadedFiles = Record<'file' | 'files', Express.Multer.File[] | undefined>;
+
+/**
+ * Multipart uploads: one file in the field `file`, or up to MAX_UPLOAD_FILES in the field `files`, each kept in memory
+ * up to maxUploadBytes (then 413).
+ */
 function multipartUpload(maxUploadBytes: number): RequestHandler {
   const upload = multer({
     storage: multer.memoryStorage(),
-    limits: { fileSize: maxUploadBytes, files: 1, fields: 8, fieldSize: 64 * 1024, parts: 10 },
+    limits: { fileSize: maxUploadBytes, files: MAX_UPLOAD_FILES, fields: 8, fieldSize: 64 * 1024, parts: MAX_UPLOAD_FILES + 8 },
     defParamCharset: 'utf8', // file names in UTF-8 (browsers and curl send them so)
-  } as multer.Options).single('file');
+  } as multer.Options).fields([
+    { name: 'file', maxCount: 1 },
+    { name: 'files', maxCount: MAX_UPLOAD_FILES },
+  ]);
   return (req, res, next) => {
     if (!isMultipart(req.headers['content-type'])) return next();
     upload(req, res, (err: unknown) => {
@@ -133,7 +143,12 @@ function multipartUpload(maxUploadBytes: number): RequestHandler {
           return next(new TooLargeError(`upload is over the limit of ${maxUploadBytes} bytes (maxUploadBytes)`, maxUploadBytes));
         }
         const field = err.code === 'LIMIT_UNEXPECTED_FILE' ? (err.field ?? 'file') : 'body';
-        return next(new BadInputError(`${field}: ${err.message} (send one file in the field "file")`, field));
+        return next(
+          new BadInputError(
+            `${field}: ${err.message} (send one file in the field "file", or up to ${MAX_UPLOAD_FILES} in the field "files")`,
+            field,
+          ),
+        );
       }
       next(new BadInputError(`malformed multipart body: ${errorMessage(err)}`, 'body'));
     });
@@ -150,26 +165,51 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
     limit: maxUploadBytes,
   });
 
+  /** The several files of a multipart upload in the field `files` (null when the upload uses `file`). */
+  function multipleInputs(req: express.Request): IngestInput[] | null {
+    if (!isMultipart(req.headers['content-type'])) return null;
+    const uploaded = (req.files ?? {}) as UploadedFiles;
+    if (!uploaded.files) return null;
+    if (uploaded.file) throw new BadInputError('file: send either one file in "file" or several in "files", not both', 'file');
+    const fields = uploadFieldsSchema.parse(req.body ?? {});
+    if (fields.name !== undefined || fields.source !== undefined) {
+      throw new BadInputError('name: with several files each is named by its file name; "name" and "source" go with one "file"', fields.name !== undefined ? 'name' : 'source');
+    }
+    return uploaded.files.map((file, i) => {
+      if (!file.originalname) throw new BadInputError(`files[${i}]: the file has no name`, 'files');
+      return { data: file.buffer, name: file.originalname, mediaType: file.mimetype, ...(fields.meta ? { meta: fields.meta } : {}) };
+    });
+  }
+
   /** What was uploaded, in any of the accepted shapes. */
   function inputOf(req: express.Request): IngestInput {
     const queryName = typeof req.query.name === 'string' && req.query.name.trim() !== '' ? checkName(req.query.name) : '';
+    const querySource =
+      typeof req.query.source === 'string' && req.query.source.trim() ? { source: sourceSchema.parse(req.query.source) } : {};
     if (isMultipart(req.headers['content-type'])) {
-      const file = req.file;
-      if (!file) throw new BadInputError('file: a multipart upload needs one file in the field "file"', 'file');
+      const file = ((req.files ?? {}) as UploadedFiles).file?.[0];
+      if (!file) throw new BadInputError('file: a multipart upload needs one file in the field "file" (or several in "files")', 'file');
       const fields = uploadFieldsSchema.parse(req.body ?? {});
       const name = fields.name ?? (queryName || (file.originalname ? checkName(file.originalname) : ''));
       if (!name) throw new BadInputError('name: the file has no name; send the field "name"', 'name');
-      return { data: file.buffer, name, mediaType: file.mimetype, meta: fields.meta };
+      const source = fields.source !== undefined ? { source: fields.source } : querySource;
+      return { data: file.buffer, name, ...source, mediaType: file.mimetype, ...(fields.meta ? { meta: fields.meta } : {}) };
     }
     if (req.is('application/json')) {
       const body = textDocumentSchema.parse(req.body ?? {});
       // JSON carries text, whatever the name's extension
-      return { data: Buffer.from(body.text, 'utf8'), name: body.name, format: 'text', meta: body.meta };
+      return {
+        data: Buffer.from(body.text, 'utf8'),
+        name: body.name,
+        ...(body.source !== undefined ? { source: body.source } : {}),
+        format: 'text',
+        ...(body.meta ? { meta: body.meta } : {}),
+      };
     }
     if (typeof req.body === 'string') {
       if (!queryName) throw new BadInputError('name: query parameter is required for a text body', 'name');
       const format = req.is('text/markdown') ? 'markdown' : 'text';
-      return { data: Buffer.from(req.body, 'utf8'), name: queryName, format };
+      return { data: Buffer.from(req.body, 'utf8'), name: queryName, ...querySource, format };
     }
     if (Buffer.isBuffer(req.body)) {
       const type = req.headers['content-type'];
@@ -181,24 +221,41 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
           `send multipart/form-data with a file, JSON {name, text}, or a file body with ?name= (got ${req.headers['content-type'] ?? 'no content type'})`,
         );
       }
-      return { data: req.body, name: queryName, mediaType: req.headers['content-type'] };
+      return { data: req.body, name: queryName, ...querySource, mediaType: req.headers['content-type'] };
     }
     throw new BadInputError('send multipart/form-data with a file, JSON {name, text}, or a text/plain body with ?name=', 'body');
   }
 
   /**
-   * Upload one document: multipart/form-data (field `file`, optional `name` and `meta` as a JSON object of
-   * strings) for PDF, DOCX, text, Markdown or HTML; JSON {name, text, meta?}; a text/plain or text/markdown body
-   * with ?name=; or the raw file as the body with ?name=. The file goes through the same converters, limits and
+   * Upload one document: multipart/form-data (field `file`, optional `name`, `source` and `meta` as a JSON object of
+   * typed values) for PDF, DOCX, text, Markdown or HTML; JSON {name, text, source?, meta?}; a text/plain or
+   * text/markdown body with ?name= (and ?source=); or the raw file as the body with ?name=. Several documents: up to
+   * MAX_UPLOAD_FILES files in the multipart field `files` (optional `meta` for all), answered 200 with a result per
+   * file. The file goes through the same converters, limits and
    * timeout as `docqa ingest`. 201 created/replaced, 200 unchanged, 400 unreadable, 413 too large, 415 unknown type.
    */
   router.post('/v1/documents', requireScope('ingest'), multipartUpload(maxUploadBytes), json, rawText, rawFile, async (req, res) => {
+    const several = multipleInputs(req);
+    if (several) {
+      // Each file succeeds or fails alone (an unreachable store stops the request: 503).
+      const files: ReturnType<typeof fileReport>[] = [];
+      for (const input of several) {
+        const outcome = await ingestor.ingestSafely(input);
+        metrics.observeIngest(outcome);
+        monitor?.observeIngest(outcome);
+        files.push(fileReport(outcome));
+      }
+      const count = (status: string) => files.filter((f) => f.status === status).length;
+      const summary = { total: files.length, created: count('created'), replaced: count('replaced'), unchanged: count('unchanged'), failed: count('failed') };
+      res.status(200).json({ files, summary });
+      return;
+    }
     const input = inputOf(req);
     let outcome;
     try {
       outcome = await ingestor.ingest(input);
     } catch (err) {
-      metrics.observeIngest(failedOutcome(input.name, err));
+      metrics.observeIngest(failedOutcome(input.name, err, 0, input.source));
       throw err;
     }
     metrics.observeIngest(outcome);
@@ -219,6 +276,14 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
     if (q.passages !== 'true') return void res.json(doc);
     const passages = await store.getPassages(doc.id, { offset: q.passageOffset, limit: q.passageLimit });
     res.json({ ...doc, passages, passagePage: { offset: q.passageOffset, limit: q.passageLimit, total: doc.passageCount } });
+  });
+
+  /** Deletes the document of a source, or of a name when only one document has it (409 listing them otherwise). */
+  router.delete('/v1/documents', requireScope('ingest'), async (req, res) => {
+    const ref = documentRefSchema.parse(req.query);
+    const doc = ref.source !== undefined ? await findDocumentBySource(store, ref.source) : await findDocumentByName(store, ref.name!);
+    if (!(await store.deleteDocument(doc.id))) throw new NotFoundError(`no document with id ${doc.id}`);
+    res.status(204).end();
   });
 
   router.delete('/v1/documents/:id', requireScope('ingest'), async (req, res) => {

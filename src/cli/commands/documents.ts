@@ -1,20 +1,13 @@
 import { Command } from 'commander';
-import type { DocumentRecord } from '../../documents/document.js';
+import type { MetaValue } from '../../documents/document.js';
 import { NotFoundError } from '../../errors.js';
 import { openServices } from '../../services.js';
+import { findDocument } from '../../store/find.js';
 import type { DocumentStore } from '../../store/store.js';
 import { escapeForTerminal } from '../escape.js';
 import { addConfigOptions, configFrom, parseIntFlag } from '../options.js';
 
-const SHA256 = /^[0-9a-f]{64}$/u;
-
-/** A document by its full id or its name. */
-async function findDocument(store: DocumentStore, idOrName: string): Promise<DocumentRecord> {
-  const doc = SHA256.test(idOrName) ? await store.getDocument(idOrName) : null;
-  const found = doc ?? (await store.findDocumentByName(idOrName));
-  if (!found) throw new NotFoundError(`no document with id or name '${idOrName}'`);
-  return found;
-}
+const metaText = (v: MetaValue | undefined) => (v === undefined ? '' : Array.isArray(v) ? v.join(', ') : String(v));
 
 function table(rows: string[][], right: Set<number>): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -32,7 +25,7 @@ async function withStore<T>(flags: Record<string, unknown>, fn: (store: Document
 
 function listCommand(): Command {
   return addConfigOptions(new Command('list'))
-    .description('list the indexed documents, by name')
+    .description('list the indexed documents, by name, with their sources')
     .option('--limit <n>', 'at most this many', parseIntFlag('--limit'), 1000)
     .option('--offset <n>', 'skip this many', parseIntFlag('--offset'), 0)
     .option('--json', 'print JSON')
@@ -48,18 +41,19 @@ function listCommand(): Command {
           return;
         }
         const rows = [
-          ['name', 'id', 'format', 'pages', 'passages', 'chars', 'ingested'],
+          ['name', 'source', 'id', 'format', 'pages', 'passages', 'chars', 'ingested'],
           ...documents.map((d) => [
             escapeForTerminal(d.name),
+            escapeForTerminal(d.source),
             d.id.slice(0, 12),
-            d.meta.format ?? '',
+            metaText(d.meta.format),
             d.pageCount > 0 ? String(d.pageCount) : '-',
             String(d.passageCount),
             String(d.charCount),
             d.createdAt.slice(0, 19).replace('T', ' '),
           ]),
         ];
-        process.stdout.write(table(rows, new Set([3, 4, 5])) + '\n');
+        process.stdout.write(table(rows, new Set([4, 5, 6])) + '\n');
         const shown = flags.offset + documents.length;
         process.stdout.write(
           `${documents.length} of ${counts.documents} documents (${counts.passages} passages)${shown < counts.documents ? `; more with --offset ${shown}` : ''}\n`,
@@ -70,8 +64,8 @@ function listCommand(): Command {
 
 function showCommand(): Command {
   return addConfigOptions(new Command('show'))
-    .description('show one document (by name or id), optionally with its passages')
-    .argument('<name-or-id>')
+    .description('show one document (by id, source, or name when only one document has it), optionally with its passages')
+    .argument('<id-source-or-name>')
     .option('--passages', 'also print its passages with their pages and character offsets')
     .option('--json', 'print JSON')
     .action(async (nameOrId: string, flags) => {
@@ -84,12 +78,13 @@ function showCommand(): Command {
         }
         const lines = [
           `name      ${escapeForTerminal(doc.name)}`,
+          `source    ${escapeForTerminal(doc.source)}`,
           `id        ${doc.id}`,
           `pages     ${doc.pageCount}`,
           `passages  ${doc.passageCount}`,
           `chars     ${doc.charCount}`,
           `ingested  ${doc.createdAt}`,
-          ...Object.entries(doc.meta).map(([k, v]) => `meta.${k.padEnd(14)} ${v}`),
+          ...Object.entries(doc.meta).map(([k, v]) => `meta.${k.padEnd(14)} ${Array.isArray(v) ? JSON.stringify(v) : String(v)}`),
         ];
         for (const p of passages ?? []) {
           const where = [p.page !== null ? `page ${p.page}` : null, `chars ${p.charStart}-${p.charEnd}`, p.heading ? `under "${p.heading}"` : null]
@@ -104,8 +99,8 @@ function showCommand(): Command {
 
 function deleteCommand(): Command {
   return addConfigOptions(new Command('delete'))
-    .description('delete documents (by name or id) with their passages')
-    .argument('<names-or-ids...>')
+    .description('delete documents (by id, source, or name when only one document has it) with their passages')
+    .argument('<ids-sources-or-names...>')
     .action(async (targets: string[], flags) => {
       await withStore(flags, async (store) => {
         const missing: string[] = [];
@@ -118,7 +113,7 @@ function deleteCommand(): Command {
             missing.push(t);
             continue;
           }
-          process.stdout.write(`deleted ${escapeForTerminal(doc.name)} (${doc.passageCount} passages)\n`);
+          process.stdout.write(`deleted ${escapeForTerminal(doc.source)} (${doc.passageCount} passages)\n`);
         }
         if (missing.length > 0) throw new NotFoundError(`not found: ${missing.join(', ')}`);
       });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { parseMetaFlags } from '../../documents/metadata.js';
 import { ingestBatch } from '../../ingest/batch.js';
 import { collectFiles } from '../../ingest/files.js';
 import { barProgress, lineProgress, silentProgress, type Progress } from '../../ingest/progress.js';
@@ -26,6 +27,16 @@ export function ingestCommand(): Command {
     .option('--max-file-bytes <n>', 'larger files fail as too_large (DOCQA_MAX_FILE_BYTES)', parseIntFlag('--max-file-bytes'))
     .option('--file-timeout-ms <n>', 'per-file conversion time limit (DOCQA_FILE_TIMEOUT_MS)', parseIntFlag('--file-timeout-ms'))
     .option('--file-memory-mb <n>', 'per-file conversion heap limit (DOCQA_FILE_MEMORY_MB)', parseIntFlag('--file-memory-mb'))
+    .option(
+      '--source <source>',
+      "the document's identity instead of the path as given: with one file, its source (e.g. a URI); with one folder, the prefix of its files' sources",
+    )
+    .option(
+      '--meta <key=value>',
+      "metadata for every file (repeatable; a key given twice is a list): true/false, numbers and ISO dates are typed, or force a type with key:string=, key:number=, key:boolean=, key:date=",
+      collect,
+      [],
+    )
     .option('--force', 'convert files again even when their bytes are unchanged')
     .option('--json', 'print a JSON report on stdout (progress lines go to stderr)')
     .option('--no-progress', 'no progress bar or per-file lines')
@@ -37,7 +48,12 @@ export function ingestCommand(): Command {
         fileTimeoutMs: flags.fileTimeoutMs,
         fileMemoryMb: flags.fileMemoryMb,
       });
-      const { files, unsupported, excluded } = await collectFiles(paths, { include: flags.include, exclude: flags.exclude });
+      const meta = parseMetaFlags(flags.meta);
+      const { files, unsupported, excluded } = await collectFiles(paths, {
+        include: flags.include,
+        exclude: flags.exclude,
+        ...(flags.source !== undefined ? { source: flags.source } : {}),
+      });
       const services = await openServices(config);
       const runMetrics = new IngestRunMetrics();
       const stopper = new AbortController();
@@ -57,6 +73,7 @@ export function ingestCommand(): Command {
         const result = await ingestBatch(services.ingestor, files, {
           concurrency: config.ingestConcurrency,
           force: flags.force === true,
+          meta,
           signal: stopper.signal,
           onStart: (f) => progress.fileStarted(f),
           onDone: (o) => {

@@ -11,7 +11,8 @@ import {
   passagesTemplate,
   type IndexNames,
 } from './mappings.js';
-import type { PassageSource } from './records.js';
+import { indexedMeta, type DocumentSource, type PassageSource } from './records.js';
+import { SCHEMA_VERSION } from './mappings.js';
 
 async function call<T>(what: string, url: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -70,12 +71,28 @@ async function createGeneration(client: Client, alias: string, generation: numbe
   return index;
 }
 
+/** The schema version in the mapping _meta of the index behind an alias; null when there is no index. */
+async function liveSchema(client: Client, alias: string, url: string): Promise<number | null> {
+  const targets = await aliasTargets(client, alias, url);
+  if (targets.length === 0) return null;
+  const res = await call(`read the mapping of ${alias}`, url, () => client.indices.getMapping({ index: alias }));
+  const meta = res[targets[0]!]?.mappings._meta as { docqa?: { schema?: number } } | undefined;
+  return meta?.docqa?.schema ?? 1;
+}
+
 /**
- * Makes sure both templates and both aliases exist (creating generation 1 behind each alias when missing). Throws
- * ConfigError when the live passage index was built with another analyzer than the configured one: that needs
- * rebuildPassages(), not a silent mismatch between index and query analysis.
+ * Makes sure both templates and both aliases exist (creating generation 1 behind each alias when missing), and
+ * upgrades indices of an older schema (migrateIndices). Throws ConfigError when the live passage index was built
+ * with another analyzer than the configured one: that needs rebuildPassages(), not a silent mismatch between index
+ * and query analysis.
  */
-export async function ensureIndices(client: Client, prefix: string, analyzer: string, url: string): Promise<IndexNames> {
+export async function ensureIndices(
+  client: Client,
+  prefix: string,
+  analyzer: string,
+  bulk: BulkOptions,
+): Promise<IndexNames> {
+  const { url } = bulk;
   const names = indexNames(prefix);
   const live = await liveAnalyzer(client, names, url);
   if (live !== null && live !== analyzer) {
@@ -84,8 +101,18 @@ export async function ensureIndices(client: Client, prefix: string, analyzer: st
         `"${live}" analyzer, not "${analyzer}"; keep "${live}" or rebuild the index (docs/elasticsearch.md)`,
     );
   }
+  const schemas = [await liveSchema(client, names.passagesAlias, url), await liveSchema(client, names.documentsAlias, url)];
+  const newer = schemas.find((v) => v !== null && v > SCHEMA_VERSION);
+  if (newer !== undefined) {
+    throw new UnavailableError(
+      `Elasticsearch at ${url}: the indices ${prefix}-* have schema ${newer}, newer than this docqa's ${SCHEMA_VERSION}: upgrade docqa`,
+    );
+  }
   await putTemplate(client, passagesTemplate(prefix, analyzer), url);
   await putTemplate(client, documentsTemplate(prefix), url);
+  if (schemas[0] !== null && schemas[1] !== null && (schemas[0] < SCHEMA_VERSION || schemas[1] < SCHEMA_VERSION)) {
+    await migrateIndices(client, prefix, bulk);
+  }
   for (const alias of [names.passagesAlias, names.documentsAlias]) {
     if ((await aliasTargets(client, alias, url)).length > 0) continue;
     await createGeneration(client, alias, 1, url, true);
@@ -96,6 +123,107 @@ export async function ensureIndices(client: Client, prefix: string, analyzer: st
     }
   }
   return names;
+}
+
+/** Copies every doc of `from` into `to` through `transform`, paging in `sort` order (unique). Returns the count. */
+async function copyIndex<T>(
+  client: Client,
+  from: string,
+  to: string,
+  sort: estypes.Sort,
+  transform: (source: T) => object,
+  bulk: BulkOptions,
+): Promise<number> {
+  const { url } = bulk;
+  let copied = 0;
+  let after: estypes.SortResults | undefined;
+  for (;;) {
+    const page: estypes.SearchResponse<T> = await call(`read ${from}`, url, () =>
+      client.search<T>({
+        index: from,
+        size: 1000,
+        sort,
+        ...(after ? { search_after: after } : {}),
+        query: { match_all: {} },
+      }),
+    );
+    const hits = page.hits.hits;
+    if (hits.length === 0) break;
+    await bulkWrite(
+      client,
+      to,
+      hits.map((h) => ({ action: 'index' as const, id: h._id!, document: transform(h._source!) })),
+      { ...bulk, requireAlias: false },
+    );
+    copied += hits.length;
+    after = hits[hits.length - 1]!.sort;
+  }
+  await call(`refresh ${to}`, url, () => client.indices.refresh({ index: to }));
+  return copied;
+}
+
+/** A schema 1 document record or marker as schema 2: keyed by source, which is the old unique name. */
+type DocumentSourceV1 = Omit<DocumentSource, 'kind' | 'source'> & { kind: 'name' | 'id' };
+
+export function migrateDocumentSource(old: DocumentSourceV1): DocumentSource {
+  // The _id stays: documentKey(name) of a commit record is documentKey(source) with source = name.
+  return { ...old, kind: old.kind === 'name' ? 'source' : 'id', source: old.name };
+}
+
+export function migratePassageSource(old: Omit<PassageSource, 'source' | keyof ReturnType<typeof indexedMeta>>): PassageSource {
+  return { ...old, source: old.name, ...indexedMeta(old.meta ?? {}) };
+}
+
+export interface MigrationResult {
+  from: string[];
+  to: string[];
+  documents: number;
+  passages: number;
+}
+
+/**
+ * Upgrades both indices to the current schema: the next generation of each is created from the current templates,
+ * every record and passage is copied over through migrateDocumentSource / migratePassageSource, then both aliases
+ * swap in one atomic request and the old indices are deleted. Readers use the old indices until the swap. Run by
+ * init(); other writers must be stopped meanwhile (as for rebuildPassages). A crash before the swap leaves the old
+ * indices live and the next init() copies again into the same new generation (same ids, so no duplicates).
+ */
+export async function migrateIndices(client: Client, prefix: string, bulk: BulkOptions): Promise<MigrationResult> {
+  const { url } = bulk;
+  const names = indexNames(prefix);
+  const [passagesFrom] = await aliasTargets(client, names.passagesAlias, url);
+  const [documentsFrom] = await aliasTargets(client, names.documentsAlias, url);
+  if (!passagesFrom || !documentsFrom) throw new UnavailableError(`${prefix}: nothing to migrate`);
+  const passagesTo = await createGeneration(
+    client,
+    names.passagesAlias,
+    (generationOf(names.passagesAlias, passagesFrom) ?? 0) + 1,
+    url,
+    false,
+  );
+  const documentsTo = await createGeneration(
+    client,
+    names.documentsAlias,
+    (generationOf(names.documentsAlias, documentsFrom) ?? 0) + 1,
+    url,
+    false,
+  );
+  const documents = await copyIndex(client, documentsFrom, documentsTo, [{ kind: 'asc' }, { id: 'asc' }], migrateDocumentSource, bulk);
+  const passages = await copyIndex(client, passagesFrom, passagesTo, [{ id: 'asc' }], migratePassageSource, bulk);
+  await call(`swap ${prefix} to schema ${SCHEMA_VERSION}`, url, () =>
+    client.indices.updateAliases({
+      actions: [
+        { remove: { index: passagesFrom, alias: names.passagesAlias } },
+        { add: { index: passagesTo, alias: names.passagesAlias, is_write_index: true } },
+        { remove: { index: documentsFrom, alias: names.documentsAlias } },
+        { add: { index: documentsTo, alias: names.documentsAlias, is_write_index: true } },
+      ],
+    }),
+  );
+  for (const index of [passagesFrom, documentsFrom]) {
+    await call(`delete ${index}`, url, () => client.indices.delete({ index }, { ignore: [404] }));
+  }
+  return { from: [passagesFrom, documentsFrom], to: [passagesTo, documentsTo], documents, passages };
 }
 
 export interface RebuildResult {
@@ -125,30 +253,7 @@ export async function rebuildPassages(
   const generation = (generationOf(names.passagesAlias, from) ?? 0) + 1;
   await putTemplate(client, passagesTemplate(prefix, analyzer), url);
   const to = await createGeneration(client, names.passagesAlias, generation, url, false);
-  let copied = 0;
-  let after: estypes.SortResults | undefined;
-  for (;;) {
-    const page: estypes.SearchResponse<PassageSource> = await call(`read ${from}`, url, () =>
-      client.search<PassageSource>({
-        index: from,
-        size: 1000,
-        sort: [{ id: 'asc' }],
-        ...(after ? { search_after: after } : {}),
-        query: { match_all: {} },
-      }),
-    );
-    const hits = page.hits.hits;
-    if (hits.length === 0) break;
-    await bulkWrite(
-      client,
-      to,
-      hits.map((h) => ({ action: 'index' as const, id: h._id!, document: h._source! })),
-      { ...bulk, requireAlias: false },
-    );
-    copied += hits.length;
-    after = hits[hits.length - 1]!.sort;
-  }
-  await call(`refresh ${to}`, url, () => client.indices.refresh({ index: to }));
+  const copied = await copyIndex<PassageSource>(client, from, to, [{ id: 'asc' }], (p) => p, bulk);
   await call(`swap ${names.passagesAlias} to ${to}`, url, () =>
     client.indices.updateAliases({
       actions: [

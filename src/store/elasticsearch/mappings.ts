@@ -4,18 +4,22 @@
  *
  *   <prefix>-passages   -> <prefix>-passages-000001    one Lucene doc per passage, _id = passage id
  *   <prefix>-documents  -> <prefix>-documents-000001   two docs per document:
- *        kind 'name': _id = sha256(name), the commit record (which document id owns the name now)
- *        kind 'id':   _id = 'id:' + document id, a realtime lookup from id to name
+ *        kind 'source': _id = sha256(source), the commit record (which document id owns the source now)
+ *        kind 'id':     _id = 'id:' + document id, a realtime lookup from id to source
  *
- * The documents index is the commit log: a document is visible exactly when the record under its name carries its
+ * The documents index is the commit log: a document is visible exactly when the record under its source carries its
  * id (see store.ts for why). Queries and writes go through the aliases, so an index can be rebuilt under a new
  * generation number and swapped in atomically.
  */
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
 
-/** Bumped when the mappings change incompatibly; stored in the template's and the index's _meta. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the mappings change incompatibly; stored in the template's and the index's _meta. The same numbering
+ * as STORE_SCHEMA_VERSION: 1 = records keyed by name, flattened string metadata; 2 = keyed by source, typed metadata.
+ * indices.ts migrates an older index.
+ */
+export const SCHEMA_VERSION = 2;
 
 export interface IndexNames {
   passagesAlias: string;
@@ -44,9 +48,9 @@ export function generationOf(alias: string, index: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** The _id of a document's commit record: names can be long and contain anything, a hash cannot. */
-export function documentKey(name: string): string {
-  return createHash('sha256').update(name, 'utf8').digest('hex');
+/** The _id of a document's commit record: sources can be long and contain anything, a hash cannot. */
+export function documentKey(source: string): string {
+  return createHash('sha256').update(source, 'utf8').digest('hex');
 }
 
 /** The _id of a document's id marker (the id is a sha256 hex, so it cannot collide with a documentKey). */
@@ -54,12 +58,27 @@ export function idKey(docId: string): string {
   return `id:${docId}`;
 }
 
-// Metadata is a `flattened` field: every value is indexed as a keyword (exact term match on `meta.<key>`), and new
-// keys never add fields to the mapping, so arbitrary user metadata cannot cause a mapping explosion.
-const META: estypes.MappingProperty = { type: 'flattened', ignore_above: 8191 };
+// Metadata. `meta` keeps the typed values as given (stored, not indexed). Passages also carry them indexed by type
+// (records.ts, indexedMeta), so that filters compare like the SQLite store does (filters.ts): strings and booleans in
+// `flattened` fields (exact keyword terms; new keys never add mappings), numbers in `double` and dates in `date`
+// fields made per key by the dynamic templates below, and `metaKeys` lists the keys that have a value (exists).
+// Keys are plain words (metadata.ts), and index.mapping.total_fields.limit bounds how many number/date keys an
+// index can hold: past it a write fails with a mapping error, a 400 naming the limit.
+const META_STORED: estypes.MappingProperty = { type: 'object', enabled: false };
 const KEYWORD: estypes.MappingProperty = { type: 'keyword' };
 const INT: estypes.MappingProperty = { type: 'integer' };
 const STORED_ONLY: estypes.MappingProperty = { type: 'keyword', index: false, doc_values: false };
+const META_INDEXED: Record<string, estypes.MappingProperty> = {
+  metaString: { type: 'flattened' },
+  metaBoolean: { type: 'flattened' },
+  metaNumber: { type: 'object', dynamic: true },
+  metaDate: { type: 'object', dynamic: true },
+  metaKeys: KEYWORD,
+};
+const META_TEMPLATES: estypes.MappingDynamicTemplate[] | Record<string, estypes.MappingDynamicTemplate>[] = [
+  { metaNumbers: { path_match: 'metaNumber.*', mapping: { type: 'double' } } },
+  { metaDates: { path_match: 'metaDate.*', mapping: { type: 'date', format: 'strict_date_optional_time||epoch_millis' } } },
+];
 
 const SETTINGS: estypes.IndicesIndexSettings = {
   number_of_shards: 1,
@@ -79,11 +98,14 @@ export function passagesTemplate(prefix: string, analyzer: string): estypes.Indi
       mappings: {
         dynamic: 'strict',
         _meta: { docqa: { schema: SCHEMA_VERSION, analyzer } },
+        dynamic_templates: META_TEMPLATES as Record<string, estypes.MappingDynamicTemplate>[],
         properties: {
           id: KEYWORD,
           docId: KEYWORD,
           name: KEYWORD,
-          meta: META,
+          source: KEYWORD,
+          meta: META_STORED,
+          ...META_INDEXED,
           text: { type: 'text', analyzer },
           charStart: INT,
           charEnd: INT,
@@ -112,7 +134,8 @@ export function documentsTemplate(prefix: string): estypes.IndicesPutIndexTempla
           kind: KEYWORD,
           id: KEYWORD,
           name: KEYWORD,
-          meta: META,
+          source: KEYWORD,
+          meta: META_STORED,
           pageCount: INT,
           passageCount: INT,
           charCount: INT,

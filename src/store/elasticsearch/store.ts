@@ -3,19 +3,21 @@
  * behind aliases (design and failure behaviour: docs/elasticsearch.md).
  *
  * Atomic visibility without transactions. Elasticsearch has no multi-document transaction, so the documents index
- * is a commit log keyed by document *name*: the record under sha256(name) says which document id currently owns
- * that name, and how many passages it has. A passage is visible only when
+ * is a commit log keyed by document *source* (its identity): the record under sha256(source) says which document id
+ * currently owns that source, and how many passages it has. A passage is visible only when
  *
- *     record(name of the passage).id === passage.docId  &&  passage.seq < record.passageCount
+ *     record(source of the passage).id === passage.docId  &&  passage.seq < record.passageCount
  *
  * A write puts all passages in first (invisible: no record points at them), refreshes the passage index (so that all
- * of them are searchable before any is visible), writes an id marker ('id:' + id, a realtime lookup from id to name)
- * and then commits with one single-document index of the name record. A replacement under the same name is that
+ * of them are searchable before any is visible), writes an id marker ('id:' + id, a realtime lookup from id to source)
+ * and then commits with one single-document index of the source record. A replacement under the same source is that
  * same single write, so readers switch from the old document to the new one at once, never seeing both or half of
  * either; the old passages and marker are deleted afterwards. A crash before the commit leaves invisible passages
  * that a rewrite of the same content overwrites (same ids); a crash after it leaves invisible leftovers of the old
  * version, deleted by the next write or delete of that document. Search checks visibility with one realtime
- * multi-get of the records of its hits; lookups by id are realtime gets (marker, then its name record).
+ * multi-get of the records of its hits; lookups by id are realtime gets (marker, then its source record).
+ *
+ * init() upgrades indices of an older schema (indices.ts: migrateIndices).
  *
  * The documents index is only refreshed when this store object lists or counts after having written to it (and at
  * init and close), so writes do not pay for a refresh each; another running process sees new records in list/counts
@@ -83,7 +85,7 @@ interface RecordHit {
 /** How many times a commit is retried when another writer changed the same name in between. */
 const COMMIT_ATTEMPTS = 5;
 /** The commit records (the id markers are lookups only). */
-const NAME_RECORDS: estypes.QueryDslQueryContainer = { term: { kind: 'name' } };
+const SOURCE_RECORDS: estypes.QueryDslQueryContainer = { term: { kind: 'source' } };
 /** Page size of scans (passages of a document, document lists, deletions). */
 const SCAN_PAGE = 1000;
 
@@ -145,7 +147,7 @@ export class ElasticsearchStore implements DocumentStore {
   /** Runs the index set-up once; again after a failure, or after the indices vanished (server wiped). */
   private ensureReady(): Promise<void> {
     if (!this.ready) {
-      this.ready = ensureIndices(this.client, this.prefix, this.analyzer, this.url).then(() => undefined);
+      this.ready = ensureIndices(this.client, this.prefix, this.analyzer, this.bulk).then(() => undefined);
       this.ready.catch(() => {
         this.ready = null;
       });
@@ -170,7 +172,7 @@ export class ElasticsearchStore implements DocumentStore {
 
   async writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult> {
     const sorted = checkWrite(doc, passages);
-    return this.op(`write document ${doc.name}`, async () => {
+    return this.op(`write document ${doc.source}`, async () => {
       if (await this.committedRecord(doc.id)) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
       // The marker goes first, stamped with the time this write started: passages that no committed record owns
       // are an interrupted write's, and sweepOrphans() tells a running write (fresh marker) from a dead one.
@@ -311,11 +313,11 @@ export class ElasticsearchStore implements DocumentStore {
   }
 
   /**
-   * Step 2: the record under the document's name, written in one request with optimistic concurrency control
-   * against the record read just before (so two writers of the same name cannot both think they replaced it).
+   * Step 2: the record under the document's source, written in one request with optimistic concurrency control
+   * against the record read just before (so two writers of the same source cannot both think they replaced it).
    */
   private async commit(doc: DocumentRecord, passageCount: number): Promise<WriteResult> {
-    const key = documentKey(doc.name);
+    const key = documentKey(doc.source);
     for (let attempt = 1; ; attempt++) {
       const current = await this.recordByKey(key);
       if (current?.record.id === doc.id) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
@@ -323,7 +325,7 @@ export class ElasticsearchStore implements DocumentStore {
         await this.client.index({
           index: this.names.documentsAlias,
           id: key,
-          document: toDocumentSource(doc, passageCount, 'name'),
+          document: toDocumentSource(doc, passageCount, 'source'),
           require_alias: true,
           ...(current ? { if_seq_no: current.seqNo, if_primary_term: current.primaryTerm } : { op_type: 'create' }),
         });
@@ -341,7 +343,7 @@ export class ElasticsearchStore implements DocumentStore {
   async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
     const topK = checkTopK(options.topK);
     const terms = queryTerms(query);
-    const body = searchQuery(terms, options.filters);
+    const body = searchQuery(terms, options.filters); // checks the filters, even when there is nothing to search
     if (terms.length === 0) return [];
     return this.op('search', async () => {
       const hits: SearchHit[] = [];
@@ -360,17 +362,17 @@ export class ElasticsearchStore implements DocumentStore {
         });
         const page = res.hits.hits;
         await this.loadRecords(
-          page.map((h) => h._source!.name),
+          page.map((h) => h._source!.source),
           records,
         );
         for (const h of page) {
           const source = h._source!;
-          const record = records.get(source.name);
+          const record = records.get(source.source);
           if (!record || record.id !== source.docId || source.seq >= record.passageCount) continue;
           hits.push({
             passage: toPassage(source),
             score: h._score ?? 0,
-            document: { id: record.id, name: record.name, meta: record.meta ?? {} },
+            document: { id: record.id, name: record.name, source: record.source, meta: record.meta ?? {} },
           });
           if (hits.length === topK) break;
         }
@@ -380,17 +382,17 @@ export class ElasticsearchStore implements DocumentStore {
     });
   }
 
-  /** Realtime multi-get of the records of the given names into `into` (null where a name has none). */
-  private async loadRecords(names: string[], into: Map<string, DocumentSource | null>): Promise<void> {
-    const missing = [...new Set(names)].filter((n) => !into.has(n));
+  /** Realtime multi-get of the records of the given sources into `into` (null where a source has none). */
+  private async loadRecords(sources: string[], into: Map<string, DocumentSource | null>): Promise<void> {
+    const missing = [...new Set(sources)].filter((n) => !into.has(n));
     if (missing.length === 0) return;
     const res = await this.client.mget<DocumentSource>({
       index: this.names.documentsAlias,
       ids: missing.map(documentKey),
     });
-    missing.forEach((name, i) => {
+    missing.forEach((source, i) => {
       const doc = res.docs[i] as estypes.GetGetResult<DocumentSource>;
-      into.set(name, doc.found && doc._source ? doc._source : null);
+      into.set(source, doc.found && doc._source ? doc._source : null);
     });
   }
 
@@ -401,10 +403,23 @@ export class ElasticsearchStore implements DocumentStore {
     });
   }
 
-  async findDocumentByName(name: string): Promise<DocumentRecord | null> {
-    return this.op('find document by name', async () => {
-      const hit = await this.recordByKey(documentKey(name));
-      return hit && hit.record.name === name ? toDocument(hit.record) : null;
+  async findDocumentBySource(source: string): Promise<DocumentRecord | null> {
+    return this.op('find document by source', async () => {
+      const hit = await this.recordByKey(documentKey(source));
+      return hit && hit.record.source === source ? toDocument(hit.record) : null;
+    });
+  }
+
+  async findDocumentsByName(name: string): Promise<DocumentRecord[]> {
+    return this.op('find documents by name', async () => {
+      const out: DocumentRecord[] = [];
+      await this.refreshDocumentsIfDirty();
+      const query = { bool: { filter: [SOURCE_RECORDS, { term: { name } }] } };
+      await this.scan<DocumentSource>(this.names.documentsAlias, query, [{ source: 'asc' }], (hits) => {
+        for (const h of hits) out.push(toDocument(h._source!));
+        return true;
+      });
+      return out;
     });
   }
 
@@ -415,7 +430,7 @@ export class ElasticsearchStore implements DocumentStore {
       const out: DocumentRecord[] = [];
       let skipped = 0;
       await this.refreshDocumentsIfDirty();
-      await this.scan<DocumentSource>(this.names.documentsAlias, NAME_RECORDS, [{ name: 'asc' }], (hits) => {
+      await this.scan<DocumentSource>(this.names.documentsAlias, SOURCE_RECORDS, [{ name: 'asc' }, { source: 'asc' }], (hits) => {
         for (const h of hits) {
           if (skipped < offset) {
             skipped++;
@@ -466,7 +481,7 @@ export class ElasticsearchStore implements DocumentStore {
         try {
           await this.client.delete({
             index: this.names.documentsAlias,
-            id: documentKey(hit.record.name),
+            id: documentKey(hit.record.source),
             if_seq_no: hit.seqNo,
             if_primary_term: hit.primaryTerm,
           });
@@ -487,7 +502,7 @@ export class ElasticsearchStore implements DocumentStore {
       await this.refreshDocumentsIfDirty();
       const res = await this.client.search({
         index: this.names.documentsAlias,
-        query: NAME_RECORDS,
+        query: SOURCE_RECORDS,
         size: 0,
         track_total_hits: true,
         aggs: { passages: { sum: { field: 'passageCount' } } },
@@ -551,11 +566,11 @@ export class ElasticsearchStore implements DocumentStore {
     return { record: res._source!, seqNo: res._seq_no!, primaryTerm: res._primary_term! };
   }
 
-  /** The committed record of a document id: its marker names it, and the record under that name carries the id. */
+  /** The committed record of a document id: its marker gives the source, and the record of that source the id. */
   private async committedRecord(id: string): Promise<RecordHit | null> {
     const marker = await this.getRecord(idKey(id));
     if (!marker) return null;
-    const hit = await this.recordByKey(documentKey(marker._source!.name));
+    const hit = await this.recordByKey(documentKey(marker._source!.source));
     return hit?.record.id === id ? hit : null;
   }
 
@@ -592,7 +607,7 @@ export class ElasticsearchStore implements DocumentStore {
     await this.client.indices.refresh({ index: this.names.passagesAlias });
   }
 
-  /** After a document lost its name (replaced or deleted): its marker and passages go. */
+  /** After a document lost its source (replaced or deleted): its marker and passages go. */
   private async deleteLeftovers(docId: string): Promise<void> {
     await this.client.delete({ index: this.names.documentsAlias, id: idKey(docId) }, { ignore: [404] });
     await this.deletePassagesWhere({ term: { docId } });
