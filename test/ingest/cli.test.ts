@@ -161,7 +161,7 @@ describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLit
     expect(listed.documents.map((d) => d.name)).toEqual([...good].sort());
     expect(listed.documents.find((d) => d.name === 'notes/socal.txt')!.meta).toMatchObject({ format: 'text', encoding: 'utf-16le' });
     const table = await docqa(['documents', 'list', '--data-dir', data]);
-    expect(table.stdout).toMatch(/^steam\/engine\.pdf\s+[0-9a-f]{12}\s+pdf\s+\d+\s+\d+\s+\d+\s+\d{4}-/mu);
+    expect(table.stdout).toMatch(/^steam\/engine\.pdf\s+\S+\/steam\/engine\.pdf\s+[0-9a-f]{12}\s+pdf\s+\d+\s+\d+\s+\d+\s+\d{4}-/mu);
     expect(table.stdout).toMatch(/^6 of 6 documents \(\d+ passages\)$/mu);
 
     const show = await docqa(['documents', 'show', 'steam/engine.pdf', '--passages', '--json', '--data-dir', data]);
@@ -173,7 +173,7 @@ describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLit
     expect(human.stdout).toMatch(/^\[0\] page 1, chars 0-\d+/mu);
 
     const del = await docqa(['documents', 'delete', 'steam/engine.pdf', 'no/such.pdf', '--data-dir', data]);
-    expect(del.stdout).toMatch(/^deleted steam\/engine\.pdf \(\d+ passages\)$/mu);
+    expect(del.stdout).toMatch(/^deleted \S+\/steam\/engine\.pdf \(\d+ passages\)$/mu);
     expect(del.stderr).toBe('docqa: not found: no/such.pdf\n');
     expect(del.code).toBe(4);
     expect((await docqa(['documents', 'show', 'steam/engine.pdf', '--data-dir', data])).code).toBe(4);
