@@ -31,6 +31,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'The API key lacks the scope this operation needs',
   404: 'Not found',
   405: 'Method not allowed',
+  409: 'Ambiguous: several documents have that name (the message lists their sources)',
   413: 'Request body too large',
   415: 'Unsupported content type',
   429: 'Too many requests: wait `Retry-After` seconds',

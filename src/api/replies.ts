@@ -64,10 +64,14 @@ export const askReplySchema = z.object({
   retrieved: z.number().int().meta({ description: 'Passages read' }),
 });
 
+/** A metadata value as stored: a string (ISO-8601 date strings are dates), number, boolean, or a list of them. */
+const metaValueReply = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
+
 export const documentRecordSchema = z.object({
   id: z.string(),
-  name: z.string(),
-  meta: z.record(z.string(), z.unknown()),
+  name: z.string().meta({ description: 'Display name; several documents may share it' }),
+  source: z.string().meta({ description: "The document's identity: the path as given to `docqa ingest`, or the `source` given (default: the name)" }),
+  meta: z.record(z.string(), metaValueReply),
   pageCount: z.number().int(),
   passageCount: z.number().int(),
   charCount: z.number().int(),
@@ -103,6 +107,7 @@ export const documentListSchema = z.object({
 export const ingestReportSchema = z
   .object({
     name: z.string(),
+    source: z.string(),
     status: z.enum(['created', 'replaced', 'unchanged', 'failed']),
     documentId: z.string().optional(),
     format: z.string().optional(),
@@ -120,6 +125,19 @@ export const ingestReportSchema = z
     looksScanned: z.boolean().optional(),
   })
   .meta({ description: 'The outcome of ingesting one document' });
+
+export const ingestBatchReplySchema = z
+  .object({
+    files: z.array(ingestReportSchema),
+    summary: z.object({
+      total: z.number().int(),
+      created: z.number().int(),
+      replaced: z.number().int(),
+      unchanged: z.number().int(),
+      failed: z.number().int(),
+    }),
+  })
+  .meta({ description: 'The outcome of a multipart upload of several files (field `files`): one report per file' });
 
 export const feedbackReplySchema = z.object({
   askId: z.string(),

@@ -183,6 +183,9 @@ describe('real replies of a listening server conform to the document', () => {
     expect(await call('DELETE', '/v1/documents/{id}', `/v1/documents/${created.documentId}`)).toBeUndefined();
     expect(await call('DELETE', '/v1/documents/{id}', `/v1/documents/${created.documentId}`)).toMatchObject({ error: { code: 'not_found' } });
     expect(await call('GET', '/v1/documents/{id}', `/v1/documents/${created.documentId}`)).toMatchObject({ error: { code: 'not_found' } });
+    expect(await call('DELETE', '/v1/documents', '/v1/documents?name=paris.txt')).toBeUndefined();
+    expect(await call('DELETE', '/v1/documents', '/v1/documents?source=paris.txt')).toMatchObject({ error: { code: 'not_found' } });
+    expect(await call('DELETE', '/v1/documents', '/v1/documents')).toMatchObject({ error: { code: 'bad_input' } });
 
     // with API keys: 401 without one, as declared
     const unauthorized = await fetch(`${keyedBase}/v1/ask`, { method: 'POST', ...json({ question: 'q' }) });

@@ -12,7 +12,7 @@ import { findDocumentByName, findDocumentBySource } from '../../store/find.js';
 import type { DocumentStore } from '../../store/store.js';
 import { requireScope } from '../auth.js';
 import type { ApiOperations } from '../openapi.js';
-import { documentDetailSchema, documentListSchema, ingestReportSchema } from '../replies.js';
+import { documentDetailSchema, documentListSchema, ingestBatchReplySchema, ingestReportSchema } from '../replies.js';
 import { documentNameSchema, documentQuerySchema, documentRefSchema, listSchema, sourceSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
 import { validate } from '../validate.js';
 
@@ -27,24 +27,31 @@ export const documentOperations: ApiOperations = (api) => {
     operationId: 'uploadDocument',
     auth: '`ingest`',
     tags: ['documents'],
-    summary: 'Upload one document (PDF, DOCX, text, Markdown, HTML)',
+    summary: 'Upload documents (PDF, DOCX, text, Markdown, HTML)',
     description:
-      'multipart/form-data with the file in the field `file` (optional `name`, and `meta` as a JSON object); JSON ' +
-      '`{name, text, meta?}`; a text/plain or text/markdown body with `?name=`; or the raw file as the body with ' +
-      '`?name=` and its content type. The same converters, limits and timeout as `docqa ingest`.',
+      'multipart/form-data with the file in the field `file` (optional `name`, `source`, and `meta` as a JSON object of ' +
+      'typed values), or up to ' + MAX_UPLOAD_FILES + ' files in the field `files` (optional `meta` for all; the reply ' +
+      'has one report per file); JSON `{name, text, source?, meta?}`; a text/plain or text/markdown body with ' +
+      '`?name=`; or the raw file as the body with `?name=` and its content type. A document is identified by its ' +
+      '`source` (default: its name): the same source with new content replaces it. The same converters, limits and ' +
+      'timeout as `docqa ingest`.',
     request: {
-      query: z.object({ name: z.string().optional().meta({ description: 'The document name, for a text or file body' }) }),
+      query: z.object({
+        name: z.string().optional().meta({ description: 'The document name, for a text or file body' }),
+        source: z.string().optional().meta({ description: "The document's identity (default: the name)" }),
+      }),
       body: {
         required: true,
         content: {
           'multipart/form-data': {
             schema: {
               type: 'object',
-              required: ['file'],
               properties: {
                 file: binary,
+                files: { type: 'array', items: binary, description: 'Several files (instead of `file`)' },
                 name: { type: 'string', description: "The document name (default: the file's name)" },
-                meta: { type: 'string', description: 'Metadata as a JSON object' },
+                source: { type: 'string', description: "The document's identity (default: the name)" },
+                meta: { type: 'string', description: 'Metadata as a JSON object of strings, numbers, booleans, dates, lists' },
               },
             },
           },
@@ -58,8 +65,11 @@ export const documentOperations: ApiOperations = (api) => {
       },
     },
     responses: {
-      200: api.json('Unchanged: the same document is already stored', report),
-      201: api.json('Created, or replaced a document of the same name', report),
+      200: api.json(
+        'Unchanged: the same document is already stored; or, for several files, one report per file',
+        z.union([report, api.schema('IngestBatchReply', ingestBatchReplySchema)]),
+      ),
+      201: api.json('Created, or replaced the document of the same source', report),
       ...api.errors(400, 401, 413, 415, 503),
     },
   });
@@ -101,6 +111,21 @@ export const documentOperations: ApiOperations = (api) => {
     summary: 'Delete a document and its passages',
     request: { params: documentIdParams },
     responses: { 204: { description: 'Deleted' }, ...api.errors(401, 404, 503) },
+  });
+  api.operation({
+    method: 'delete',
+    path: '/v1/documents',
+    operationId: 'deleteDocumentBySource',
+    auth: '`ingest`',
+    tags: ['documents'],
+    summary: 'Delete the document of a source, or of a name that only one document has',
+    request: {
+      query: z.object({
+        source: z.string().optional().meta({ description: "The document's source" }),
+        name: z.string().optional().meta({ description: 'A document name; 409 when several documents have it' }),
+      }),
+    },
+    responses: { 204: { description: 'Deleted' }, ...api.errors(400, 401, 404, 409, 503) },
   });
 };
 

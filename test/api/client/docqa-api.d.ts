@@ -62,13 +62,17 @@ export interface paths {
         get: operations["listDocuments"];
         put?: never;
         /**
-         * Upload one document (PDF, DOCX, text, Markdown, HTML)
-         * @description multipart/form-data with the file in the field `file` (optional `name`, and `meta` as a JSON object); JSON `{name, text, meta?}`; a text/plain or text/markdown body with `?name=`; or the raw file as the body with `?name=` and its content type. The same converters, limits and timeout as `docqa ingest`.
+         * Upload documents (PDF, DOCX, text, Markdown, HTML)
+         * @description multipart/form-data with the file in the field `file` (optional `name`, `source`, and `meta` as a JSON object of typed values), or up to 10 files in the field `files` (optional `meta` for all; the reply has one report per file); JSON `{name, text, source?, meta?}`; a text/plain or text/markdown body with `?name=`; or the raw file as the body with `?name=` and its content type. A document is identified by its `source` (default: its name): the same source with new content replaces it. The same converters, limits and timeout as `docqa ingest`.
          *
          *     Needs a key with the scope `ingest` when docqa runs with API keys.
          */
         post: operations["uploadDocument"];
-        delete?: never;
+        /**
+         * Delete the document of a source, or of a name that only one document has
+         * @description Needs a key with the scope `ingest` when docqa runs with API keys.
+         */
+        delete: operations["deleteDocumentBySource"];
         options?: never;
         head?: never;
         patch?: never;
@@ -287,7 +291,7 @@ export interface components {
         ErrorReply: {
             error: {
                 /** @enum {string} */
-                code: "bad_input" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "too_large" | "unsupported_media_type" | "rate_limited" | "config" | "internal" | "unavailable";
+                code: "bad_input" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "too_large" | "unsupported_media_type" | "rate_limited" | "insufficient_storage" | "config" | "internal" | "unavailable";
                 message: string;
                 /** @description The request field at fault (400) */
                 field?: string;
@@ -302,8 +306,20 @@ export interface components {
             filters?: {
                 docIds?: string[];
                 names?: string[];
+                sources?: string[];
                 meta?: {
-                    [key: string]: string | string[];
+                    [key: string]: string | number | boolean | (string | number | boolean)[] | {
+                        eq: string | number | boolean;
+                    } | {
+                        in: (string | number | boolean)[];
+                    } | {
+                        range: {
+                            gte?: number | string;
+                            lte?: number | string;
+                        };
+                    } | {
+                        exists: boolean;
+                    };
                 };
             };
             minConfidence?: number;
@@ -337,6 +353,7 @@ export interface components {
         /** @description The outcome of ingesting one document */
         IngestReport: {
             name: string;
+            source: string;
             /** @enum {string} */
             status: "created" | "replaced" | "unchanged" | "failed";
             documentId?: string;
@@ -354,19 +371,53 @@ export interface components {
             emptyPages?: number;
             looksScanned?: boolean;
         };
+        /** @description The outcome of a multipart upload of several files (field `files`): one report per file */
+        IngestBatchReply: {
+            files: {
+                name: string;
+                source: string;
+                /** @enum {string} */
+                status: "created" | "replaced" | "unchanged" | "failed";
+                documentId?: string;
+                format?: string;
+                pages: number;
+                passages: number;
+                chars: number;
+                warnings: string[];
+                skipped?: boolean;
+                duplicateOf?: string;
+                reason?: string;
+                errorCode?: string;
+                failure?: string;
+                ms: number;
+                emptyPages?: number;
+                looksScanned?: boolean;
+            }[];
+            summary: {
+                total: number;
+                created: number;
+                replaced: number;
+                unchanged: number;
+                failed: number;
+            };
+        };
         TextDocument: {
             name: string;
+            source?: string;
             text: string;
             meta?: {
-                [key: string]: string;
+                [key: string]: string | number | boolean | (string | number | boolean)[];
             };
         };
         DocumentList: {
             documents: {
                 id: string;
+                /** @description Display name; several documents may share it */
                 name: string;
+                /** @description The document's identity: the path as given to `docqa ingest`, or the `source` given (default: the name) */
+                source: string;
                 meta: {
-                    [key: string]: unknown;
+                    [key: string]: string | number | boolean | (string | number | boolean)[];
                 };
                 pageCount: number;
                 passageCount: number;
@@ -380,9 +431,12 @@ export interface components {
         };
         DocumentDetail: {
             id: string;
+            /** @description Display name; several documents may share it */
             name: string;
+            /** @description The document's identity: the path as given to `docqa ingest`, or the `source` given (default: the name) */
+            source: string;
             meta: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | (string | number | boolean)[];
             };
             pageCount: number;
             passageCount: number;
@@ -732,6 +786,8 @@ export interface operations {
             query?: {
                 /** @description The document name, for a text or file body */
                 name?: string;
+                /** @description The document's identity (default: the name) */
+                source?: string;
             };
             header?: never;
             path?: never;
@@ -740,10 +796,14 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    file: string;
+                    file?: string;
+                    /** @description Several files (instead of `file`) */
+                    files?: string[];
                     /** @description The document name (default: the file's name) */
                     name?: string;
-                    /** @description Metadata as a JSON object */
+                    /** @description The document's identity (default: the name) */
+                    source?: string;
+                    /** @description Metadata as a JSON object of strings, numbers, booleans, dates, lists */
                     meta?: string;
                 };
                 "application/json": components["schemas"]["TextDocument"];
@@ -755,16 +815,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Unchanged: the same document is already stored */
+            /** @description Unchanged: the same document is already stored; or, for several files, one report per file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IngestReport"];
+                    "application/json": components["schemas"]["IngestReport"] | components["schemas"]["IngestBatchReply"];
                 };
             };
-            /** @description Created, or replaced a document of the same name */
+            /** @description Created, or replaced the document of the same source */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -811,6 +871,92 @@ export interface operations {
             };
             /** @description Unsupported content type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReply"];
+                };
+            };
+            /** @description Internal error (details are in the log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReply"];
+                };
+            };
+            /** @description A dependency (store, model) is unavailable or the service is overloaded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReply"];
+                };
+            };
+        };
+    };
+    deleteDocumentBySource: {
+        parameters: {
+            query?: {
+                /** @description The document's source */
+                source?: string;
+                /** @description A document name; 409 when several documents have it */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: `error.field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReply"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReply"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReply"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReply"];
+                };
+            };
+            /** @description Ambiguous: several documents have that name (the message lists their sources) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
