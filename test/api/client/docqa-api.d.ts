@@ -37,7 +37,7 @@ export interface paths {
         put?: never;
         /**
          * A user's verdict on an ask (needs the query log, DOCQA_QUERY_LOG, on by default)
-         * @description One verdict per ask: the first answers 201, a later one replaces it and answers 200. `answerIndex` is the judged answer's index in the ask reply; without it (or with no answers) the verdict is on the no-answer decision.
+         * @description One verdict per ask: the first answers 201, a later one replaces it and answers 200. `answerIndex` is the judged answer's index in the ask reply; without it the verdict is on the first answer, or, where docqa chose "no answer" (or found no candidate), on that decision. 404 for an ask the query log does not have.
          *
          *     Needs a key with the scope `ask` when docqa runs with API keys.
          */
