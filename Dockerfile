@@ -22,6 +22,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/models ./models
 COPY --from=build /app/corpus ./corpus
+# the web page and the API docs page (served as they are, no build step)
+COPY --from=build /app/web ./web
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
