@@ -74,7 +74,8 @@ describe('SQLite store: schema 1 -> 2', () => {
   };
 
   it('the fixture is a schema 1 store: no user_version, names unique, no source column', () => {
-    const db = new Database(path.join(FIXTURES, 'docqa-v1.sqlite'), { readonly: true });
+    // a copy: opening a WAL database, even read-only, creates files beside it
+    const db = new Database(copyFixture(), { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     const columns = (db.prepare('PRAGMA table_info(documents)').all() as { name: string }[]).map((c) => c.name);
     expect(columns).not.toContain('source');
