@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -59,6 +60,53 @@ describe('docqa serve (child process): limits before the body, drain on SIGTERM'
       expect(new Set(statuses)).toEqual(new Set([401]));
       // not one body was buffered: growth stays far below a single 49 MB body
       expect(after - before).toBeLessThan(40);
+    } finally {
+      await stopServer(server);
+    }
+  });
+
+  it('a body that trickles in (1 byte every 250 ms) is cut with 408 once DOCQA_REQUEST_TIMEOUT_MS has passed', async () => {
+    const { server, url } = await startServer(env({ DOCQA_REQUEST_TIMEOUT_MS: '3000', DOCQA_HEADERS_TIMEOUT_MS: '3000' }));
+    try {
+      const { hostname, port } = new URL(url);
+      const declared = 1000;
+      const outcome = await new Promise<{ reply: string; sent: number; ms: number }>((resolve, reject) => {
+        const socket = net.connect(Number(port), hostname);
+        const start = Date.now();
+        let reply = '';
+        let sent = 0;
+        let timer: NodeJS.Timeout | undefined;
+        // a safety stop for the test itself, far above the 3 s limit under test (not a performance threshold)
+        const stop = setTimeout(() => {
+          socket.destroy();
+          reject(new Error(`the server kept a trickling request open for 90 s (${sent} bytes sent)`));
+        }, 90_000);
+        socket.on('connect', () => {
+          socket.write(
+            `POST /v1/documents?name=slow.txt HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: text/plain\r\n` +
+              `Content-Length: ${declared}\r\n\r\n`,
+          );
+          timer = setInterval(() => {
+            if (sent < declared && !socket.destroyed) {
+              socket.write('a');
+              sent++;
+            }
+          }, 250);
+        });
+        socket.on('data', (chunk) => (reply += chunk.toString('latin1')));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearInterval(timer);
+          clearTimeout(stop);
+          resolve({ reply, sent, ms: Date.now() - start });
+        });
+      });
+      process.stdout.write(`[server-limits] trickling body cut after ${outcome.ms} ms, ${outcome.sent} of ${declared} bytes sent\n`);
+      expect(outcome.reply.startsWith('HTTP/1.1 408')).toBe(true);
+      expect(outcome.sent).toBeLessThan(declared);
+      // the server is still up and answers
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
     } finally {
       await stopServer(server);
     }
