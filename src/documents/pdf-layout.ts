@@ -163,6 +163,9 @@ function isRunning(row: Row, running: Map<string, number>): boolean {
   return y !== undefined && Math.abs(row.y - y) <= Math.max(4, row.size * 0.5);
 }
 
+/** The largest page width or height PDF allows, in default user-space units (ISO 32000-1, annex C). */
+const MAX_PAGE_UNITS = 14_400;
+
 /**
  * A vertical gutter splitting the page into two columns, or null. The gutter is the widest x-interval in the
  * middle half of the text's width that no item overlaps, except in rows that cross it (at most a quarter of
@@ -173,7 +176,10 @@ export function findGutter(rows: Row[]): number | null {
   const x0 = Math.min(...rows.map((r) => r.x0));
   const x1 = Math.max(...rows.map((r) => r.x1));
   const span = x1 - x0;
-  if (span <= 0) return null;
+  // text wider than the largest page PDF allows (14,400 units) has hostile or broken positions: no column split,
+  // rather than one bin per unit of that width (a span of 1e83 threw a RangeError; one of 1e8 would fill and scan
+  // 5e7 bins per row, in typed arrays outside the worker's heap limit)
+  if (!(span > 0) || span > MAX_PAGE_UNITS) return null;
   const lo = Math.floor(x0 + span * 0.25);
   const hi = Math.ceil(x0 + span * 0.75);
   const bins = hi - lo;

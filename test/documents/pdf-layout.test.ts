@@ -81,6 +81,14 @@ describe('PDF layout', () => {
     expect(layoutPages([page(1, poem)])[0]!.columns).toBe(1);
   });
 
+  it('finds no gutter, and throws nothing, when hostile positions make the text absurdly wide', () => {
+    // found by the hostile-file fuzzer (test/reliability/fuzz.test.ts): an item at x = 1e83 threw a RangeError
+    const rows = (far: number) => rowsOf([...column(words('l', 6), 50, 100), ...column(words('r', 6), far, 100)]);
+    for (const far of [1e83, 1e8, 20_000, Infinity]) expect(findGutter(rows(far))).toBeNull();
+    expect(layoutPages([page(1, [...column(words('l', 6), 50, 100), item('far', 1e83, 100)])])[0]!.text).toContain('far');
+    expect(findGutter(rows(320))).not.toBeNull();
+  });
+
   it('separates paragraphs at wide vertical gaps', () => {
     const items = [...column(['First paragraph', 'goes on.'], 50, 100), ...column(['Second one.'], 50, 150)];
     expect(layoutPages([page(1, items)])[0]!.text).toBe('First paragraph\ngoes on.\n\nSecond one.');

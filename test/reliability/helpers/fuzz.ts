@@ -383,6 +383,8 @@ export interface FuzzSummary {
   durationMs: number;
   rssMiB: { before: number; after: number; max: number };
   violations: { index: number; seed: string; mutations: string[]; violation: string }[];
+  /** Cases stopped by the pool's limits (timeout, out_of_memory, converter_crashed): named, but worth a look. */
+  stopped: { index: number; seed: string; mutations: string[]; outcome: Outcome; ms: number }[];
 }
 
 /** The properties of a successful conversion: text a string, pages ordered and inside it, preparable into passages. */
@@ -429,6 +431,7 @@ export async function runFuzz(opts: {
     durationMs: 0,
     rssMiB: { before: 0, after: 0, max: 0 },
     violations: [],
+    stopped: [],
   };
   let next = 0;
   const one = async (): Promise<void> => {
@@ -452,6 +455,9 @@ export async function runFuzz(opts: {
       if (r.ms > summary.maxCaseMs) {
         summary.maxCaseMs = r.ms;
         summary.maxCase = c.index;
+      }
+      if (outcome === 'timeout' || outcome === 'out_of_memory' || outcome === 'converter_crashed') {
+        summary.stopped.push({ index: c.index, seed: c.seed, mutations: c.mutations, outcome, ms: Math.round(r.ms) });
       }
       if (violation) summary.violations.push({ index: c.index, seed: c.seed, mutations: c.mutations, violation });
       rssMax = Math.max(rssMax, process.memoryUsage.rss());
@@ -480,6 +486,8 @@ export function formatSummary(s: FuzzSummary): string {
     `outcomes: ${outcomes}`,
     `max case time: ${Math.round(s.maxCaseMs)} ms (case ${s.maxCase})`,
     `parent RSS MiB: before=${s.rssMiB.before} after=${s.rssMiB.after} max=${s.rssMiB.max}`,
+    `stopped by the pool's limits: ${s.stopped.length}`,
+    ...s.stopped.slice(0, 20).map((v) => `  case ${v.index} (${v.seed}: ${v.mutations.join('+')}): ${v.outcome} after ${v.ms} ms`),
     `violations: ${s.violations.length}`,
     ...s.violations.slice(0, 20).map((v) => `  case ${v.index} (${v.seed}: ${v.mutations.join('+')}): ${v.violation}`),
   ].join('\n');
