@@ -75,13 +75,16 @@ export function zipEntries(data: Buffer, name: string): ZipEntry[] {
     // ZIP64 extra field (id 1): the 64-bit values of the fields set to 0xffffffff, in this order
     let e = p + 46 + nameLength;
     const extraEnd = e + extraLength;
+    // lengths that run past the end of the file (a damaged or hostile header) would make the reads below throw
+    // an unnamed RangeError (found by the hostile-file fuzzer, test/reliability/fuzz.test.ts)
+    if (extraEnd + commentLength > data.length) throw corrupt(name, 'damaged ZIP central directory');
     while (e + 4 <= extraEnd) {
       const id = data.readUInt16LE(e);
       const size = data.readUInt16LE(e + 2);
       if (id === 1) {
         let q = e + 4;
         const next = () => {
-          const v = q + 8 <= e + 4 + size ? Number(data.readBigUInt64LE(q)) : NaN;
+          const v = q + 8 <= Math.min(e + 4 + size, extraEnd) ? Number(data.readBigUInt64LE(q)) : NaN;
           q += 8;
           return v;
         };

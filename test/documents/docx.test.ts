@@ -87,6 +87,13 @@ describe('DOCX converter (real mammoth on DOCX files rendered from SQuAD article
     // many entries
     const many = makeZip(Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, data: Buffer.from('x') })));
     expect(() => checkZip(many, 'many.zip', { maxUncompressedBytes: 1e9, maxEntries: 20 })).toThrow(/50 entries \(limit 20\)/u);
+    // a central-directory entry whose extra-field length runs past the end of the file (found by the hostile-file
+    // fuzzer: the reads past the end threw an unnamed RangeError)
+    const runaway = makeZip(entries.slice(0, 2));
+    const cd = runaway.readUInt32LE(runaway.length - 6);
+    runaway.writeUInt16LE(0xfff0, cd + 30);
+    expect(() => checkZip(runaway, 'runaway.docx')).toThrow(/damaged ZIP central directory/u);
+    expect((await failureOf(convertDocx(runaway, 'runaway.docx'))).kind).toBe('corrupt');
     // and a genuine DOCX passes the check
     expect(checkZip(docx, 'sky.docx').length).toBe(entries.length);
   });
