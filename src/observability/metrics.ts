@@ -56,6 +56,46 @@ async function raceTimeout(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * A value read at scrape time from a source that may fail or hang: one read at a time however many scrapes come in,
+ * a scrape waits for it at most a bounded time, and a failing or slow source leaves the last good value (with the
+ * time it was read) instead of failing the scrape (issue 16).
+ */
+class LastGood<T> {
+  value: T | null = null;
+  /** When `value` was read (ms since the epoch); null before the first good read. */
+  at: number | null = null;
+  private inFlight: Promise<void> | null = null;
+
+  constructor(
+    private readonly source: () => Promise<T> | T,
+    private readonly onError: () => void = () => undefined,
+  ) {}
+
+  /** Starts a read unless one is already running; never rejects. */
+  refresh(): Promise<void> {
+    this.inFlight ??= Promise.resolve()
+      .then(this.source)
+      .then(
+        (value) => {
+          this.value = value;
+          this.at = Date.now();
+        },
+        () => this.onError(),
+      )
+      .finally(() => {
+        this.inFlight = null;
+      });
+    return this.inFlight;
+  }
+
+  /** Waits at most `waitMs` for a read, then returns the last good value. */
+  async within(waitMs: number): Promise<T | null> {
+    await raceTimeout(this.refresh(), waitMs);
+    return this.value;
+  }
+}
+
 /** What the query log gauges show, read from the log at scrape time. */
 export interface QueryLogFigures {
   precision: FeedbackPrecisionRow[];
@@ -155,37 +195,22 @@ export class Metrics {
 
   /** A gauge whose value is read at scrape time. */
   gauge(name: string, help: string, read: () => Promise<number> | number): void {
-    // like the store counts: one read at a time, a scrape waits at most STORE_COUNTS_WAIT_MS, and a failing or
-    // hanging source keeps its last good value instead of failing the whole scrape (issue 16)
-    let last: number | null = null;
-    let inFlight: Promise<void> | null = null;
+    // like the store counts: a failing or hanging source keeps its last good value
+    const reading = new LastGood(read);
     const wait = () => this.storeCountsWaitMs;
     new client.Gauge({
       name,
       help,
       registers: [this.registry],
       async collect() {
-        inFlight ??= Promise.resolve()
-          .then(read)
-          .then(
-            (v) => {
-              last = v;
-            },
-            () => undefined,
-          )
-          .finally(() => {
-            inFlight = null;
-          });
-        await raceTimeout(inFlight, wait());
+        const last = await reading.within(wait());
         if (last !== null) this.set(last);
       },
     });
   }
 
   // ---- Store counts (issue 16): cached, so that a scrape never fails or hangs while the store is down ----
-  private storeCountsSource: (() => Promise<StoreCounts>) | null = null;
-  private storeCountsCache: { counts: StoreCounts; at: number } | null = null;
-  private storeCountsInFlight: Promise<void> | null = null;
+  private storeCounts: LastGood<StoreCounts> | null = null;
   private storeCountsWaitMs = STORE_COUNTS_WAIT_MS;
   readonly storeCountErrors = new client.Counter({
     name: 'docqa_store_count_errors_total',
@@ -198,29 +223,16 @@ export class Metrics {
    * come in while the store hangs). Call after writes to refresh early; never rejects.
    */
   refreshStoreCounts(): Promise<void> {
-    const source = this.storeCountsSource;
-    if (!source) return Promise.resolve();
-    this.storeCountsInFlight ??= source()
-      .then((counts) => {
-        this.storeCountsCache = { counts, at: Date.now() };
-      })
-      .catch(() => {
-        this.storeCountErrors.inc();
-      })
-      .finally(() => {
-        this.storeCountsInFlight = null;
-      });
-    return this.storeCountsInFlight;
+    return this.storeCounts?.refresh() ?? Promise.resolve();
   }
 
   /** The counts a scrape reports: a fresh read when the store answers within the wait, else the last good ones. */
   private async scrapedStoreCounts(): Promise<StoreCounts | null> {
-    const cached = this.storeCountsCache;
+    const counts = this.storeCounts;
+    if (!counts) return null;
     // the gauges are collected one after the other in one scrape: read the store once per scrape
-    if (!cached || Date.now() - cached.at > 1000) {
-      await raceTimeout(this.refreshStoreCounts(), this.storeCountsWaitMs);
-    }
-    return this.storeCountsCache?.counts ?? null;
+    if (counts.at === null || Date.now() - counts.at > 1000) return counts.within(this.storeCountsWaitMs);
+    return counts.value;
   }
 
   /**
@@ -230,13 +242,12 @@ export class Metrics {
    * first good read.
    */
   trackStoreCounts(read: () => Promise<StoreCounts>, options: { waitMs?: number } = {}): void {
-    const first = this.storeCountsSource === null;
-    this.storeCountsSource = read;
-    this.storeCountsCache = null;
+    const first = this.storeCounts === null;
+    this.storeCounts = new LastGood(read, () => this.storeCountErrors.inc());
     if (options.waitMs !== undefined) this.storeCountsWaitMs = options.waitMs;
     if (!first) return;
     const counts = () => this.scrapedStoreCounts();
-    const cacheAt = () => this.storeCountsCache?.at ?? null;
+    const cacheAt = () => this.storeCounts?.at ?? null;
     const countGauge = (name: string, help: string, key: keyof StoreCounts) =>
       new client.Gauge({
         name,
@@ -335,29 +346,14 @@ export class Metrics {
     help: 'Failed or slow reads of the query log behind docqa_feedback_* and docqa_query_log_records (the last good values are kept)',
     registers: [this.registry],
   });
-  private queryLogSource: (() => Promise<QueryLogFigures>) | null = null;
-  private queryLogInFlight: Promise<void> | null = null;
-  private queryLogLast: QueryLogFigures | null = null;
+  private queryLog: LastGood<QueryLogFigures> | null = null;
 
   /**
    * The figures a scrape reports: one read of the log per scrape (the gauges are collected together and share it),
    * waited for at most STORE_COUNTS_WAIT_MS; when the log fails or is slower, the last good figures.
    */
   private async queryLogFigures(): Promise<QueryLogFigures | null> {
-    const source = this.queryLogSource;
-    if (!source) return null;
-    this.queryLogInFlight ??= source()
-      .then((figures) => {
-        this.queryLogLast = figures;
-      })
-      .catch(() => {
-        this.queryLogReadErrors.inc();
-      })
-      .finally(() => {
-        this.queryLogInFlight = null;
-      });
-    await raceTimeout(this.queryLogInFlight, this.storeCountsWaitMs);
-    return this.queryLogLast;
+    return this.queryLog?.within(this.storeCountsWaitMs) ?? null;
   }
 
   /**
@@ -366,9 +362,8 @@ export class Metrics {
    * without feedback has no precision series.
    */
   trackQueryLog(load: () => Promise<QueryLogFigures>): void {
-    const first = this.queryLogSource === null;
-    this.queryLogSource = load;
-    this.queryLogLast = null;
+    const first = this.queryLog === null;
+    this.queryLog = new LastGood(load, () => this.queryLogReadErrors.inc());
     if (!first) return;
     const figures = () => this.queryLogFigures();
     const labelNames = ['model', 'version', 'window'] as const;
