@@ -7,7 +7,7 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { CONFIG_DEFAULTS, type Config } from '../config.js';
-import { errorType, createClient, toStoreError, type ConnectionOptions } from '../store/elasticsearch/client.js';
+import { connectionOptions, createClient, errorType, toStoreError, type ConnectionOptions } from '../store/elasticsearch/client.js';
 import type { FeedbackRecord, QueryRecord, Verdict } from './record.js';
 import { retentionCutoff, type AddResult, type FeedbackWrite, type QueryLog, type QueryLogQuery, type Retention, type VerdictCount } from './store.js';
 
@@ -73,13 +73,8 @@ export class ElasticsearchQueryLog implements QueryLog {
 
   static fromConfig(config: Config): ElasticsearchQueryLog {
     return new ElasticsearchQueryLog({
-      url: config.esUrl,
+      ...connectionOptions(config),
       index: config.esIndex,
-      apiKey: config.esApiKey,
-      username: config.esUsername,
-      password: config.esPassword,
-      caFile: config.esCaFile,
-      timeoutMs: config.esTimeoutMs,
     });
   }
 

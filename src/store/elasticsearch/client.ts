@@ -1,6 +1,7 @@
 /** Connection settings, the client built from them, and the one place Elasticsearch errors become docqa errors. */
 import fs from 'node:fs';
 import { Client, errors } from '@elastic/elasticsearch';
+import type { Config } from '../../config.js';
 import { BadInputError, ConfigError, DocqaError, UnavailableError, errorMessage } from '../../errors.js';
 
 export interface ConnectionOptions {
@@ -19,6 +20,18 @@ export interface ConnectionOptions {
 }
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof Client>[0]>;
+
+/** The connection settings of docqa's config (the document store and the query log connect alike). */
+export function connectionOptions(config: Config): ConnectionOptions {
+  return {
+    url: config.esUrl,
+    apiKey: config.esApiKey,
+    username: config.esUsername,
+    password: config.esPassword,
+    caFile: config.esCaFile,
+    timeoutMs: config.esTimeoutMs,
+  };
+}
 
 export function createClient(options: ConnectionOptions): Client {
   let url: URL;

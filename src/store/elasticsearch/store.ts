@@ -36,7 +36,7 @@ import {
   type RetryPolicy,
 } from './bulk.js';
 import { UnavailableError } from '../../errors.js';
-import { createClient, errorType, toStoreError, type ConnectionOptions } from './client.js';
+import { connectionOptions, createClient, errorType, toStoreError, type ConnectionOptions } from './client.js';
 import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './indices.js';
 import { documentKey, idKey, indexNames, type IndexNames } from './mappings.js';
 import { searchQuery } from './query.js';
@@ -120,13 +120,8 @@ export class ElasticsearchStore implements DocumentStore {
 
   static fromConfig(config: Config): ElasticsearchStore {
     return new ElasticsearchStore({
-      url: config.esUrl,
+      ...connectionOptions(config),
       index: config.esIndex,
-      apiKey: config.esApiKey,
-      username: config.esUsername,
-      password: config.esPassword,
-      caFile: config.esCaFile,
-      timeoutMs: config.esTimeoutMs,
       analyzer: config.esAnalyzer,
     });
   }
