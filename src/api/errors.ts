@@ -82,6 +82,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return void res.end();
     if (mapped instanceof MethodNotAllowedError) res.set('Allow', mapped.allow.join(', '));
     if (mapped instanceof RateLimitedError) res.set('Retry-After', String(mapped.retryAfterSeconds));
+    // refused before its body was read (a bad key, a too-large or wrongly typed body): close the connection after
+    // the reply, so Node does not go on reading and discarding the rest of the body for keep-alive
+    if (!req.complete) res.set('Connection', 'close');
     const field = typeof mapped.details?.field === 'string' ? mapped.details.field : undefined;
     const message = status >= 500 ? publicMessage(mapped.message) : mapped.message;
     const body: ErrorBody = { error: { code: mapped.code, message, ...(field ? { field } : {}), ...(requestId ? { requestId } : {}) } };
