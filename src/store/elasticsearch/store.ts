@@ -215,8 +215,8 @@ export class ElasticsearchStore implements DocumentStore {
    * documents that lost their name (replaced or deleted, then killed before their leftovers were deleted):
    * passages whose document id no committed record carries, unless the id's marker says a write of it started
    * less than `graceMs` ago (it may still be running). Each passage is deleted only if it is still the version
-   * read here, so a write of the same id that starts meanwhile keeps its passages (and checks them before it
-   * commits). Returns how many passages and markers it deleted. Runs at the start of an ingest and of a server.
+   * read here, and only while the id's marker is the one read here: a write of the same id that starts meanwhile
+   * keeps its passages (see deleteOrphanPassages), and checks them before it commits. Returns how many passages and markers it deleted. Runs at the start of an ingest and of a server.
    */
   async sweepOrphans(options: { graceMs?: number } = {}): Promise<{ passages: number; markers: number }> {
     const graceMs = options.graceMs ?? this.orphanGraceMs;
@@ -239,8 +239,9 @@ export class ElasticsearchStore implements DocumentStore {
         const ids = buckets.map((b) => String(b.key.docId));
         if (ids.length === 0) break;
         for (const orphan of await this.orphanIds(ids, cutoff)) {
-          passages += await this.deleteOrphanPassages(orphan.id);
-          if (orphan.marker) {
+          const swept = await this.deleteOrphanPassages(orphan.id, orphan.marker);
+          passages += swept.deleted;
+          if (orphan.marker && !swept.interrupted) {
             const gone = await this.client.delete(
               { index: this.names.documentsAlias, id: idKey(orphan.id), if_seq_no: orphan.marker.seqNo, if_primary_term: orphan.marker.primaryTerm },
               { ignore: [404, 409] },
@@ -279,8 +280,19 @@ export class ElasticsearchStore implements DocumentStore {
     return out;
   }
 
-  /** Deletes the passages of one orphan id, each only if unchanged since it was read; returns how many went. */
-  private async deleteOrphanPassages(docId: string): Promise<number> {
+  /**
+   * Deletes the passages of one orphan id, each only if unchanged since it was read. Before each page of deletions
+   * the id's marker is read again: a write of the id that started after the orphan decision has replaced it (a
+   * write puts its marker in before any passage), and then the sweep stops at once. Without that check a sweep that
+   * had read a dead write's marker went on deleting, page after page, passages that a new write of the same id had
+   * just put in (versions it read after they were written), even after that write had committed: a half-visible
+   * document (test/reliability/sweep-race.test.ts). Passages read before the check were read before any such write
+   * began, so their conditional deletes cannot touch its versions.
+   */
+  private async deleteOrphanPassages(
+    docId: string,
+    marker: { seqNo: number; primaryTerm: number } | null,
+  ): Promise<{ deleted: number; interrupted: boolean }> {
     let deleted = 0;
     const seen = new Set<string>();
     for (;;) {
@@ -294,7 +306,8 @@ export class ElasticsearchStore implements DocumentStore {
       });
       // a passage rewritten in between (conflict) stays: stop once a page holds nothing new
       const hits = res.hits.hits.filter((h) => !seen.has(h._id!));
-      if (hits.length === 0) return deleted;
+      if (hits.length === 0) return { deleted, interrupted: false };
+      if (await this.markerChanged(docId, marker)) return { deleted, interrupted: true };
       for (const h of hits) seen.add(h._id!);
       const { conflicts } = await bulkWrite(
         this.client,
@@ -305,6 +318,13 @@ export class ElasticsearchStore implements DocumentStore {
       deleted += hits.length - conflicts;
       await this.refreshPassages();
     }
+  }
+
+  /** Whether the id marker of `docId` is no longer the version the sweep read (null: it had none). */
+  private async markerChanged(docId: string, read: { seqNo: number; primaryTerm: number } | null): Promise<boolean> {
+    const now = await this.getRecord(idKey(docId));
+    if (!now) return read !== null;
+    return read === null || now._seq_no !== read.seqNo || now._primary_term !== read.primaryTerm;
   }
 
   /**
