@@ -35,13 +35,26 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; field?: string; requestId?: string };
 }
 
-/** Any thrown value → a DocqaError: zod issues and body-parser/raw-body failures become 4xx by their kind. */
-export function toDocqaError(err: unknown): DocqaError {
+/**
+ * The field a zod issue is about: its path, plus the unknown key of an `unrecognized_keys` issue; an issue about the
+ * input as a whole (a body that is an array, a rule across fields) names `whole` (`body`, `query`, a parameter).
+ */
+function issueField(issue: z.core.$ZodIssue, whole: string): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]!);
+  return path.join('.') || whole;
+}
+
+/**
+ * Any thrown value → a DocqaError: zod issues (400 naming the field; `whole` names the input when the issue is about
+ * all of it) and body-parser/raw-body failures become 4xx by their kind.
+ */
+export function toDocqaError(err: unknown, whole = 'body'): DocqaError {
   if (err instanceof DocqaError) return err;
   if (err instanceof z.ZodError) {
     const issue = err.issues[0]!;
-    const field = issue.path.join('.');
-    return new BadInputError(field ? `${field}: ${issue.message}` : issue.message, field || undefined);
+    const field = issueField(issue, whole);
+    return new BadInputError(`${issue.path.map(String).join('.') || whole}: ${issue.message}`, field);
   }
   const e = err as { type?: string; status?: number; message?: string; limit?: number; charset?: string; encoding?: string };
   if (e?.type === 'entity.parse.failed') return new BadInputError(`request body is not valid JSON: ${e.message}`, 'body');

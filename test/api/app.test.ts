@@ -102,7 +102,7 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
       [{ question: 'q', filters: { names: 'x' } }, 'filters.names'],
       [{ question: 'q', minConfidence: 1.5 }, 'minConfidence'],
       [{ question: 'q', minConfidence: 'high' }, 'minConfidence'],
-      [{ question: 'q', extra: 1 }, ''],
+      [{ question: 'q', extra: 1 }, 'extra'],
     ];
     for (const [body, field] of cases) {
       const res = await request(app).post('/v1/ask').send(body as object);
@@ -114,6 +114,31 @@ describe('HTTP API (in-process, real SQLite store and real ONNX tiny model)', ()
     const broken = await request(app).post('/v1/ask').set('Content-Type', 'application/json').send('{"question": ');
     expect(broken.status).toBe(400);
     expect(broken.body.error.field).toBe('body');
+  });
+
+  it('a 400 about the request as a whole names it too (found by the HTTP fuzz: these had no error.field)', async () => {
+    const json = (url: string, body: string) => request(app).post(url).set('Content-Type', 'application/json').send(body);
+    const cases: [Promise<request.Response>, string, RegExp][] = [
+      // a body of the wrong kind: the body
+      [json('/v1/ask', '["q"]'), 'body', /^body: .*expected object/u],
+      [json('/v1/feedback', '[1]'), 'body', /^body: /u],
+      [json('/v1/documents', '[]'), 'body', /^body: /u],
+      // an unknown key: the key, even an empty one (then the body)
+      [json('/v1/ask', '{"question":"q","__proto__":1}'), '__proto__', /Unrecognized key/u],
+      [json('/v1/feedback', '{"askId":"a","verdict":"wrong","":1}'), 'body', /^body: Unrecognized key/u],
+      [json('/v1/ask', '{"question":"q","filters":{"nope":[]}}'), 'filters.nope', /^filters: Unrecognized key/u],
+      // a rule across query parameters, an unknown query key, a bad ?source=
+      [request(app).delete('/v1/documents'), 'query', /^query: give exactly one of source, name/u],
+      [request(app).delete('/v1/documents?source=a&name=b'), 'query', /give exactly one/u],
+      [request(app).delete('/v1/documents?name=a&%25=1'), '%', /Unrecognized key/u],
+      [request(app).post('/v1/documents?name=a.txt&source=%1B').set('Content-Type', 'text/plain').send('text'), 'source', /^source: /u],
+    ];
+    for (const [pending, field, message] of cases) {
+      const res = await pending;
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'bad_input', field });
+      expect(res.body.error.message).toMatch(message);
+    }
   });
 
   it('rejects uploads that are empty, binary or too large', async () => {

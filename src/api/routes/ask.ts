@@ -11,6 +11,7 @@ import { jsonBody } from '../body.js';
 import type { ApiOperations } from '../openapi.js';
 import { askReplySchema } from '../replies.js';
 import { askSchema } from '../schemas.js';
+import { validate } from '../validate.js';
 
 export const askOperations: ApiOperations = (api) => {
   api.operation({
@@ -27,7 +28,7 @@ export const askOperations: ApiOperations = (api) => {
     request: { body: { required: true, content: { 'application/json': { schema: api.schema('AskRequest', askSchema) } } } },
     responses: {
       200: api.json('The answers and the no-answer decision', api.schema('AskReply', askReplySchema)),
-      ...api.errors(400, 401, 413, 503),
+      ...api.errors(400, 401, 413, 415, 503),
     },
   });
 };
@@ -46,7 +47,7 @@ export function askRoutes(
 ): Router {
   const router = Router();
   router.post('/v1/ask', requireScope('ask'), jsonBody(limits.maxAskBytes), limits.admission.middleware(), async (req, res) => {
-    const request = askSchema.parse(req.body ?? {});
+    const request = validate(askSchema, req.body ?? {}, 'body');
     if ((request.retrieverTopK ?? 0) > limits.maxRequestRetrieverTopK) {
       throw new BadInputError(
         `retrieverTopK: at most ${limits.maxRequestRetrieverTopK} on this server (DOCQA_MAX_REQUEST_RETRIEVER_TOP_K)`,

@@ -140,7 +140,7 @@ export interface DocumentRouteDeps {
 
 const nameOnly = z.object({ name: documentNameSchema });
 /** A name from ?name= or a multipart file name, by the same rules as JSON's `name` (400 naming `name`). */
-const checkName = (raw: string) => validate(nameOnly, { name: raw }).name;
+const checkName = (raw: string) => validate(nameOnly, { name: raw }, 'name').name;
 
 const isMultipart = (type: string | undefined) => /^multipart\/form-data\b/iu.test(type ?? '');
 
@@ -196,7 +196,7 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
     const uploaded = (req.files ?? {}) as UploadedFiles;
     if (!uploaded.files) return null;
     if (uploaded.file) throw new BadInputError('file: send either one file in "file" or several in "files", not both', 'file');
-    const fields = uploadFieldsSchema.parse(req.body ?? {});
+    const fields = validate(uploadFieldsSchema, req.body ?? {}, 'body');
     if (fields.name !== undefined || fields.source !== undefined) {
       throw new BadInputError('name: with several files each is named by its file name; "name" and "source" go with one "file"', fields.name !== undefined ? 'name' : 'source');
     }
@@ -210,18 +210,18 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
   function inputOf(req: express.Request): IngestInput {
     const queryName = typeof req.query.name === 'string' && req.query.name.trim() !== '' ? checkName(req.query.name) : '';
     const querySource =
-      typeof req.query.source === 'string' && req.query.source.trim() ? { source: sourceSchema.parse(req.query.source) } : {};
+      typeof req.query.source === 'string' && req.query.source.trim() ? { source: validate(sourceSchema, req.query.source, 'source') } : {};
     if (isMultipart(req.headers['content-type'])) {
       const file = ((req.files ?? {}) as UploadedFiles).file?.[0];
       if (!file) throw new BadInputError('file: a multipart upload needs one file in the field "file" (or several in "files")', 'file');
-      const fields = uploadFieldsSchema.parse(req.body ?? {});
+      const fields = validate(uploadFieldsSchema, req.body ?? {}, 'body');
       const name = fields.name ?? (queryName || (file.originalname ? checkName(file.originalname) : ''));
       if (!name) throw new BadInputError('name: the file has no name; send the field "name"', 'name');
       const source = fields.source !== undefined ? { source: fields.source } : querySource;
       return { data: file.buffer, name, ...source, mediaType: file.mimetype, ...(fields.meta ? { meta: fields.meta } : {}) };
     }
     if (req.is('application/json')) {
-      const body = textDocumentSchema.parse(req.body ?? {});
+      const body = validate(textDocumentSchema, req.body ?? {}, 'body');
       // JSON carries text, whatever the name's extension
       return {
         data: Buffer.from(body.text, 'utf8'),
@@ -289,7 +289,7 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
   });
 
   router.get('/v1/documents', requireScope('ask', 'ingest'), async (req, res) => {
-    const { limit, offset } = listSchema.parse(req.query);
+    const { limit, offset } = validate(listSchema, req.query, 'query');
     const [documents, counts] = await Promise.all([store.listDocuments({ limit, offset }), store.counts()]);
     res.json({ documents, total: counts.documents, limit, offset });
   });
@@ -297,7 +297,7 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
   router.get('/v1/documents/:id', requireScope('ask', 'ingest'), async (req, res) => {
     const doc = await store.getDocument(req.params.id);
     if (!doc) throw new NotFoundError(`no document with id ${req.params.id}`);
-    const q = documentQuerySchema.parse(req.query);
+    const q = validate(documentQuerySchema, req.query, 'query');
     if (q.passages !== 'true') return void res.json(doc);
     const passages = await store.getPassages(doc.id, { offset: q.passageOffset, limit: q.passageLimit });
     res.json({ ...doc, passages, passagePage: { offset: q.passageOffset, limit: q.passageLimit, total: doc.passageCount } });
@@ -305,7 +305,7 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
 
   /** Deletes the document of a source, or of a name when only one document has it (409 listing them otherwise). */
   router.delete('/v1/documents', requireScope('ingest'), async (req, res) => {
-    const ref = documentRefSchema.parse(req.query);
+    const ref = validate(documentRefSchema, req.query, 'query');
     const doc = ref.source !== undefined ? await findDocumentBySource(store, ref.source) : await findDocumentByName(store, ref.name!);
     if (!(await store.deleteDocument(doc.id))) throw new NotFoundError(`no document with id ${doc.id}`);
     res.status(204).end();

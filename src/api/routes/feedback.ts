@@ -5,6 +5,7 @@ import { requireScope } from '../auth.js';
 import type { ApiOperations } from '../openapi.js';
 import { feedbackReplySchema } from '../replies.js';
 import { feedbackSchema } from '../schemas.js';
+import { validate } from '../validate.js';
 
 export const feedbackOperations: ApiOperations = (api) => {
   const reply = api.schema('FeedbackReply', feedbackReplySchema);
@@ -36,7 +37,7 @@ export const feedbackOperations: ApiOperations = (api) => {
 export function feedbackRoutes(recorder: AskRecorder, metrics: Metrics): Router {
   const router = Router();
   router.post('/v1/feedback', requireScope('ask'), async (req, res) => {
-    const input = feedbackSchema.parse(req.body ?? {});
+    const input = validate(feedbackSchema, req.body ?? {}, 'body');
     const outcome = await recorder.feedback(input);
     metrics.feedbackReceived.inc({ verdict: outcome.feedback.verdict });
     res.status(outcome.status === 'created' ? 201 : 200).json(outcome);
