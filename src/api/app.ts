@@ -11,7 +11,8 @@ import type { AskRecorder } from '../querylog/recorder.js';
 import type { Reader } from '../reader/types.js';
 import type { DocumentStore } from '../store/store.js';
 import { accessLog } from './access-log.js';
-import { authenticate, requireKeyForBody } from './auth.js';
+import { authenticate, requireKeyFirst } from './auth.js';
+import { hasBody } from './body.js';
 import { errorHandler } from './errors.js';
 import { Admission } from './admission.js';
 import { corsPolicy, openModeGuard, rateLimitPerKey, securityHeaders } from './guards.js';
@@ -102,9 +103,11 @@ export function buildApp(deps: AppDeps): Express {
   app.use(authenticate(deps.keyring));
   app.use(openModeGuard(http));
   app.use(rateLimitPerKey(http.rateLimitPerMinute));
-  // a body is read only once a key verified (in keys mode); routes other than OWN_BODY get JSON up to maxJsonBytes
+  // in keys mode, /v1 and any body need a verified key first; routes other than OWN_BODY get JSON up to
+  // maxJsonBytes, and a request without a body (Content-Length: 0 included) is not parsed at all (its charset or
+  // Content-Encoding cannot fail it)
   const fallbackJson = express.json({ limit: http.maxJsonBytes });
-  app.use(requireKeyForBody(), (req, res, next) => (OWN_BODY.has(req.path) ? next() : fallbackJson(req, res, next)));
+  app.use(requireKeyFirst(), (req, res, next) => (OWN_BODY.has(req.path) || !hasBody(req) ? next() : fallbackJson(req, res, next)));
   app.use(healthRoutes(store, reader, metrics, { metricsAuth: http.metricsAuth }));
   app.use(docsRoutes(apiDocument()), webRoutes());
   const admission = new Admission(http.maxConcurrentAsks, http.maxQueuedAsks);

@@ -1,5 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { hasBody } from './body.js';
 import type { Keyring, Principal, Scope } from '../keys/keyring.js';
 
 export type { Scope, Principal };
@@ -65,14 +66,16 @@ export function requireScope(...scopes: [Scope, ...Scope[]]): RequestHandler<any
 }
 
 /**
- * Any request with a body needs a verified key (in keys mode) before a body is read: the guard in front of the
- * app-wide fallback JSON parser, for routes that do not parse their own body after requireScope.
+ * App-wide, in keys mode, before any body is read and before routing: a request to /v1 (every /v1 operation needs a
+ * key) or any request with a body needs a verified key, else 401. So a request without a valid key learns nothing
+ * from a parser or the router first (a 415 for its charset, a 400 for a path it cannot decode, a 404 or 405); routes
+ * still check their scopes with requireScope.
  */
-export function requireKeyForBody(): RequestHandler {
+export function requireKeyFirst(): RequestHandler {
   return (req, res, next) => {
     const auth = authOf(res);
-    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (!hasBody || auth.open || auth.principal) return next();
+    const v1 = req.path === '/v1' || req.path.startsWith('/v1/');
+    if (auth.open || auth.principal || (!v1 && !hasBody(req))) return next();
     res.set('WWW-Authenticate', 'Bearer');
     next(new UnauthorizedError(auth.badKey ? 'invalid API key' : 'missing API key (Authorization: Bearer <key> or X-API-Key)'));
   };

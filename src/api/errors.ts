@@ -64,6 +64,8 @@ export function toDocqaError(err: unknown, whole = 'body'): DocqaError {
     return new UnsupportedMediaTypeError(`unsupported Content-Encoding "${e.encoding}" (identity, gzip, deflate or br)`);
   }
   if (e?.status === 415) return new UnsupportedMediaTypeError(e.message ?? 'unsupported media type');
+  // the router could not percent-decode a path parameter (`/v1/documents/%`)
+  if (err instanceof URIError && e.status === 400) return new BadInputError(`path: ${err.message} (bad percent-encoding)`, 'path');
   if (e?.status === 404) return new NotFoundError(e.message ?? 'not found');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new BadInputError(e.message ?? 'bad request', 'body'); // request.aborted, request.size.invalid, ...

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { Express } from 'express';
@@ -64,6 +65,27 @@ async function rawPost(app: Express, path: string, headers: Record<string, strin
       body,
     });
     return { status: res.status, body: await res.text() };
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+/** Any method over a real socket with exactly these headers (a GET with `Content-Length: 0`, a path left undecoded). */
+async function rawRequest(app: Express, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
   } finally {
     server.closeAllConnections();
     server.close();
@@ -137,6 +159,33 @@ describe('keys and scopes on every route (in-process, real services, real stored
       const res = await rawPost(app, path, { 'content-encoding': 'gzip' }, bomb);
       expect(res.status).toBe(401);
     }
+  });
+
+  it('answers 401 before any parser or the router, on every /v1 path (found by the HTTP fuzz: 415 and 400 came first)', async () => {
+    const latin1Empty = { 'content-type': 'application/json; charset=latin1', 'content-length': '0' };
+    const cases: [string, string, Record<string, string>][] = [
+      ['POST', '/v1/feedback', latin1Empty], // was 415: the fallback JSON parser ran on an empty body
+      ['GET', '/v1/monitor', latin1Empty], // was 415
+      ['DELETE', '/v1/documents/%', {}], // was 400: the router could not decode the parameter
+      ['GET', '/v1/documents/%E0%A4%A', {}], // was 400
+      ['GET', '/v1/nothing', {}], // was 404
+      ['GET', '/v1/ask', {}], // was 405
+    ];
+    for (const [method, path, headers] of cases) {
+      const res = await rawRequest(app, method, path, headers);
+      expect(res.status, `${method} ${path}: ${res.body}`).toBe(401);
+      expect(JSON.parse(res.body).error.code).toBe('unauthorized');
+    }
+    // with a key: the parser, the router and the route answer as before
+    const key = { authorization: 'Bearer env-key' };
+    const undecodable = await rawRequest(app, 'DELETE', '/v1/documents/%', key);
+    expect(undecodable.status).toBe(400);
+    expect(JSON.parse(undecodable.body).error).toMatchObject({ code: 'bad_input', field: 'path' });
+    expect((await rawRequest(app, 'GET', '/v1/nothing', key)).status).toBe(404);
+    expect((await rawRequest(app, 'GET', '/v1/ask', key)).status).toBe(405);
+    expect((await rawRequest(app, 'GET', '/v1/monitor', { ...key, ...latin1Empty })).status).toBe(200);
+    // outside /v1 a request without a body needs no key
+    expect((await rawRequest(app, 'GET', '/healthz', latin1Empty)).status).toBe(200);
   });
 });
 

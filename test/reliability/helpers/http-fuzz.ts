@@ -582,7 +582,8 @@ export function buildRequest(op: Operation, plan: Plan, pools: Pools, auth: Auth
     const text = asText(resolvePool(p?.value, pools));
     if (p?.raw) {
       const seg = rawPathSegment(text);
-      if (seg === '' || seg.includes('/') || seg === '.' || seg === '..') matchesTemplate = false;
+      // a URL parser reads a backslash as `/`
+      if (seg === '' || /[/\\]/u.test(seg) || seg === '.' || seg === '..') matchesTemplate = false;
       return seg;
     }
     if (text === '') matchesTemplate = false;
