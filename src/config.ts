@@ -40,6 +40,22 @@ export const METADATA_LIMITS = {
   filterValues: 1000,
 } as const;
 
+/** The node URLs of DOCQA_ES_URL (comma-separated). */
+export function esNodeUrls(esUrl: string): string[] {
+  return esUrl
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
@@ -62,7 +78,11 @@ const schema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // Elasticsearch
-  esUrl: z.string().url().default('http://127.0.0.1:9200'),
+  /** One node's URL, or several comma-separated (nodes of one cluster: a request to a dead node is retried on another). */
+  esUrl: z
+    .string()
+    .refine((v) => esNodeUrls(v).length > 0 && esNodeUrls(v).every(isHttpUrl), 'a URL (http or https), or several separated by commas')
+    .default('http://127.0.0.1:9200'),
   esIndex: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, _ and -').default('docqa'),
   esApiKey: z.string().optional(),
   esUsername: z.string().optional(),
@@ -70,6 +90,21 @@ const schema = z.object({
   esCaFile: z.string().optional(),
   esTimeoutMs: int(100, 600_000).default(30_000),
   esAnalyzer: z.string().min(1).default('standard'),
+  /** Primary shards of each new passage and documents index (a fixed setting of an index: see docs/elasticsearch.md, Cluster). */
+  esShards: int(1, 128).default(1),
+  /**
+   * Replica copies of every shard: a number (e.g. 1: each shard on two nodes, survives the loss of one), or an
+   * auto-expand range `min-max` / `min-all` that follows the number of nodes. The default `0-1` is green on one
+   * node and keeps one replica from two nodes on. Applied to new indices and, at start-up, to the live ones.
+   */
+  esReplicas: z.coerce
+    .string()
+    .regex(/^(\d{1,2}|\d{1,2}-(\d{1,2}|all))$/, 'a number of replicas (e.g. 1) or an auto-expand range (e.g. 0-1 or 0-all)')
+    .refine((v) => {
+      const [lo, hi] = v.split('-');
+      return hi === undefined || hi === 'all' || Number(lo) <= Number(hi);
+    }, 'an auto-expand range min-max needs min <= max')
+    .default('0-1'),
 
   // Retrieval and reading
   retrieverTopK: int(1, MAX_RETRIEVER_TOP_K).default(10),

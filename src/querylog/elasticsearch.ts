@@ -8,6 +8,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { CONFIG_DEFAULTS, type Config } from '../config.js';
 import { connectionOptions, createClient, errorType, toStoreError, type ConnectionOptions } from '../store/elasticsearch/client.js';
+import { indexSettings } from '../store/elasticsearch/mappings.js';
 import type { FeedbackRecord, QueryRecord, Verdict } from './record.js';
 import { retentionCutoff, type AddResult, type FeedbackWrite, type QueryLog, type QueryLogQuery, type Retention, type VerdictCount } from './store.js';
 
@@ -56,6 +57,8 @@ export interface ElasticsearchQueryLogOptions extends Omit<ConnectionOptions, 't
   /** The store's prefix (DOCQA_ES_INDEX): the log is the index `<index>-queries`. */
   index?: string;
   timeoutMs?: number;
+  /** Replicas of the log's index (esReplicas: a number or an auto-expand range); it always has one shard. */
+  replicas?: string;
 }
 
 export class ElasticsearchQueryLog implements QueryLog {
@@ -63,11 +66,13 @@ export class ElasticsearchQueryLog implements QueryLog {
   readonly url: string;
   readonly index: string;
   private readonly client: Client;
+  private readonly replicas: string;
   private dirty = false;
 
   constructor(options: ElasticsearchQueryLogOptions) {
     this.url = options.url;
     this.index = `${options.index ?? CONFIG_DEFAULTS.esIndex}-queries`;
+    this.replicas = options.replicas ?? CONFIG_DEFAULTS.esReplicas;
     this.client = createClient({ ...options, timeoutMs: options.timeoutMs ?? CONFIG_DEFAULTS.esTimeoutMs });
   }
 
@@ -75,6 +80,7 @@ export class ElasticsearchQueryLog implements QueryLog {
     return new ElasticsearchQueryLog({
       ...connectionOptions(config),
       index: config.esIndex,
+      replicas: config.esReplicas,
     });
   }
 
@@ -92,7 +98,7 @@ export class ElasticsearchQueryLog implements QueryLog {
       try {
         await this.client.indices.create({
           index: this.index,
-          settings: { number_of_shards: 1, auto_expand_replicas: '0-1' },
+          settings: indexSettings({ shards: 1, replicas: this.replicas }),
           mappings: QUERY_LOG_MAPPINGS,
           wait_for_active_shards: 1,
         });

@@ -282,6 +282,55 @@ describe.skipIf(!available)('ElasticsearchStore against a real server', () => {
     });
   });
 
+  describe('cluster layout (DOCQA_ES_SHARDS, DOCQA_ES_REPLICAS)', () => {
+    const settingsOf = async (alias: string) => {
+      const res = await raw.indices.getSettings({ index: alias, flat_settings: true });
+      return Object.values(res).map((v) => {
+        const s = v.settings as Record<string, string>;
+        return {
+          shards: s['index.number_of_shards'],
+          replicas: s['index.number_of_replicas'],
+          auto: s['index.auto_expand_replicas'] ?? 'false',
+        };
+      });
+    };
+
+    it('creates new indices with the configured shards and replicas, and applies a replica change to the live ones', async () => {
+      const first = openStore({ shards: 2, replicas: '0' });
+      await first.init();
+      const d = makeDoc('layout.txt', ['Glaciers carve valleys.', 'Moraines mark where they stopped.', 'Ice flows downhill.']);
+      await first.writeDocument(d.doc, d.passages);
+      for (const alias of Object.values(first.aliases)) {
+        expect(await settingsOf(alias)).toEqual([{ shards: '2', replicas: '0', auto: 'false' }]);
+      }
+      await first.close();
+      // the default layout again (a one-node server: 0-1 expands to 0 replicas); shards stay, they are fixed
+      const second = openStore({ index: first.prefix });
+      await second.init();
+      for (const alias of Object.values(second.aliases)) {
+        expect(await settingsOf(alias)).toEqual([{ shards: '2', replicas: '0', auto: '0-1' }]);
+      }
+      expect(await second.counts()).toEqual({ documents: 1, passages: 3 });
+      expect((await second.search('moraines', { topK: 3 })).map((h) => h.passage)).toEqual([d.passages[1]]);
+      const template = await raw.indices.getIndexTemplate({ name: `${first.prefix}-passages` });
+      expect(template.index_templates[0]!.index_template.template?.settings).toMatchObject({
+        index: { number_of_shards: '1', auto_expand_replicas: '0-1' },
+      });
+    });
+
+    it('goes on with the next node of a comma-separated DOCQA_ES_URL when the first does not answer', async () => {
+      const dead = `http://127.0.0.1:${await freePort()}`;
+      const store = openStore({ url: `${dead},${ES_URL}` });
+      await store.init();
+      const d = makeDoc('two-nodes.txt', ['Basalt is a volcanic rock.']);
+      for (let i = 0; i < 3; i++) {
+        expect((await store.search('basalt', { topK: 1 })).length).toBe(i === 0 ? 0 : 1);
+        if (i === 0) await store.writeDocument(d.doc, d.passages);
+      }
+      expect(await store.counts()).toEqual({ documents: 1, passages: 1 });
+    });
+  });
+
   describe('connection settings', () => {
     it('names an unreadable CA file at construction', () => {
       expect(() => new ElasticsearchStore({ url: ES_URL, caFile: '/nonexistent/ca.pem' })).toThrow(

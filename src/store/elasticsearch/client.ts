@@ -1,11 +1,14 @@
 /** Connection settings, the client built from them, and the one place Elasticsearch errors become docqa errors. */
 import fs from 'node:fs';
 import { Client, errors } from '@elastic/elasticsearch';
-import type { Config } from '../../config.js';
+import { esNodeUrls, type Config } from '../../config.js';
 import { BadInputError, ConfigError, DocqaError, UnavailableError, errorMessage } from '../../errors.js';
 
 export interface ConnectionOptions {
-  /** e.g. http://127.0.0.1:9200 or https://es.example.com:9243 */
+  /**
+   * e.g. http://127.0.0.1:9200 or https://es.example.com:9243; several nodes of one cluster comma-separated (the
+   * client spreads requests over them and retries a request that failed to connect on another node).
+   */
   url: string;
   /** Base64 API key (the `encoded` value Elasticsearch returns). Wins over username/password. */
   apiKey?: string;
@@ -34,14 +37,16 @@ export function connectionOptions(config: Config): ConnectionOptions {
 }
 
 export function createClient(options: ConnectionOptions): Client {
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new ConfigError(`invalid setting DOCQA_ES_URL (esUrl): not a URL: ${options.url}`);
-  }
+  const nodes = esNodeUrls(options.url).map((u) => {
+    try {
+      return new URL(u).toString();
+    } catch {
+      throw new ConfigError(`invalid setting DOCQA_ES_URL (esUrl): not a URL: ${u}`);
+    }
+  });
+  if (nodes.length === 0) throw new ConfigError(`invalid setting DOCQA_ES_URL (esUrl): not a URL: ${options.url}`);
   const clientOptions: ClientOptions = {
-    node: url.toString(),
+    node: nodes.length === 1 ? nodes[0] : nodes,
     requestTimeout: options.timeoutMs,
     maxRetries: options.maxRetries ?? 2,
     name: 'docqa',

@@ -9,6 +9,8 @@ import {
   generationOf,
   indexNames,
   passagesTemplate,
+  replicaSettings,
+  type IndexLayout,
   type IndexNames,
 } from './mappings.js';
 import { indexedMeta, type DocumentSource, type PassageSource } from './records.js';
@@ -90,6 +92,7 @@ export async function ensureIndices(
   client: Client,
   prefix: string,
   analyzer: string,
+  layout: IndexLayout,
   bulk: BulkOptions,
 ): Promise<IndexNames> {
   const { url } = bulk;
@@ -108,8 +111,8 @@ export async function ensureIndices(
       `Elasticsearch at ${url}: the indices ${prefix}-* have schema ${newer}, newer than this docqa's ${SCHEMA_VERSION}: upgrade docqa`,
     );
   }
-  await putTemplate(client, passagesTemplate(prefix, analyzer), url);
-  await putTemplate(client, documentsTemplate(prefix), url);
+  await putTemplate(client, passagesTemplate(prefix, analyzer, layout), url);
+  await putTemplate(client, documentsTemplate(prefix, layout), url);
   if (schemas[0] !== null && schemas[1] !== null && (schemas[0] < SCHEMA_VERSION || schemas[1] < SCHEMA_VERSION)) {
     await migrateIndices(client, prefix, bulk);
   }
@@ -122,7 +125,31 @@ export async function ensureIndices(
       );
     }
   }
+  for (const alias of [names.passagesAlias, names.documentsAlias]) await applyReplicas(client, alias, layout.replicas, url);
   return names;
+}
+
+/**
+ * Brings the replica setting of the indices behind an alias to the configured one (replicas are a dynamic setting,
+ * unlike the number of shards, which only a new index generation changes). Does nothing when they already match.
+ */
+export async function applyReplicas(client: Client, alias: string, replicas: string, url: string): Promise<void> {
+  const wanted = replicaSettings(replicas);
+  const res = await call(`read the settings of ${alias}`, url, () =>
+    client.indices.getSettings({ index: alias, name: ['index.number_of_replicas', 'index.auto_expand_replicas'], flat_settings: true }),
+  );
+  const stale = Object.entries(res)
+    .filter(([, v]) => {
+      const live = (v.settings ?? {}) as Record<string, string | undefined>;
+      const auto = live['index.auto_expand_replicas'] ?? 'false';
+      if (wanted.auto_expand_replicas !== 'false') return auto !== wanted.auto_expand_replicas;
+      return auto !== 'false' || live['index.number_of_replicas'] !== String(wanted.number_of_replicas);
+    })
+    .map(([index]) => index);
+  if (stale.length === 0) return;
+  await call(`set the replicas of ${alias} to ${replicas}`, url, () =>
+    client.indices.putSettings({ index: stale.join(','), settings: { index: wanted } }),
+  );
 }
 
 /** Copies every doc of `from` into `to` through `transform`, paging in `sort` order (unique). Returns the count. */
@@ -141,6 +168,7 @@ async function copyIndex<T>(
     const page: estypes.SearchResponse<T> = await call(`read ${from}`, url, () =>
       client.search<T>({
         index: from,
+        allow_partial_search_results: false,
         size: 1000,
         sort,
         ...(after ? { search_after: after } : {}),
@@ -242,6 +270,7 @@ export async function rebuildPassages(
   client: Client,
   prefix: string,
   analyzer: string,
+  layout: IndexLayout,
   bulk: BulkOptions,
 ): Promise<RebuildResult> {
   const { url } = bulk;
@@ -251,7 +280,7 @@ export async function rebuildPassages(
     throw new UnavailableError(`${names.passagesAlias} must point to exactly one index to be rebuilt`);
   }
   const generation = (generationOf(names.passagesAlias, from) ?? 0) + 1;
-  await putTemplate(client, passagesTemplate(prefix, analyzer), url);
+  await putTemplate(client, passagesTemplate(prefix, analyzer, layout), url);
   const to = await createGeneration(client, names.passagesAlias, generation, url, false);
   const copied = await copyIndex<PassageSource>(client, from, to, [{ id: 'asc' }], (p) => p, bulk);
   await call(`swap ${names.passagesAlias} to ${to}`, url, () =>

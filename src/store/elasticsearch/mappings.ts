@@ -80,13 +80,30 @@ const META_TEMPLATES: estypes.MappingDynamicTemplate[] | Record<string, estypes.
   { metaDates: { path_match: 'metaDate.*', mapping: { type: 'date', format: 'strict_date_optional_time||epoch_millis' } } },
 ];
 
-const SETTINGS: estypes.IndicesIndexSettings = {
-  number_of_shards: 1,
-  // 0 replicas on one node (health green), 1 as soon as a second node joins.
-  auto_expand_replicas: '0-1',
-};
+/** How the indices are spread over a cluster (DOCQA_ES_SHARDS, DOCQA_ES_REPLICAS; defaults in src/config.ts). */
+export interface IndexLayout {
+  /** Primary shards of a new index. */
+  shards: number;
+  /** A number of replicas ('1'), or an auto-expand range ('0-1', '0-all'). */
+  replicas: string;
+}
 
-export function passagesTemplate(prefix: string, analyzer: string): estypes.IndicesPutIndexTemplateRequest {
+/** The replica settings of a layout: a fixed number turns auto-expansion off, a range turns it on. */
+export function replicaSettings(replicas: string): estypes.IndicesIndexSettings {
+  return /^\d+$/.test(replicas)
+    ? { number_of_replicas: Number(replicas), auto_expand_replicas: 'false' }
+    : { auto_expand_replicas: replicas };
+}
+
+/** The settings of a new passage or documents index. */
+export function indexSettings(layout: IndexLayout): estypes.IndicesIndexSettings {
+  const replicas = replicaSettings(layout.replicas);
+  // 'false' is the default: leave it out of the template.
+  if (replicas.auto_expand_replicas === 'false') delete replicas.auto_expand_replicas;
+  return { number_of_shards: layout.shards, ...replicas };
+}
+
+export function passagesTemplate(prefix: string, analyzer: string, layout: IndexLayout): estypes.IndicesPutIndexTemplateRequest {
   const names = indexNames(prefix);
   return {
     name: names.passagesTemplate,
@@ -94,7 +111,7 @@ export function passagesTemplate(prefix: string, analyzer: string): estypes.Indi
     priority: 500,
     _meta: { docqa: { schema: SCHEMA_VERSION, analyzer } },
     template: {
-      settings: SETTINGS,
+      settings: indexSettings(layout),
       mappings: {
         dynamic: 'strict',
         _meta: { docqa: { schema: SCHEMA_VERSION, analyzer } },
@@ -118,7 +135,7 @@ export function passagesTemplate(prefix: string, analyzer: string): estypes.Indi
   };
 }
 
-export function documentsTemplate(prefix: string): estypes.IndicesPutIndexTemplateRequest {
+export function documentsTemplate(prefix: string, layout: IndexLayout): estypes.IndicesPutIndexTemplateRequest {
   const names = indexNames(prefix);
   return {
     name: names.documentsTemplate,
@@ -126,7 +143,7 @@ export function documentsTemplate(prefix: string): estypes.IndicesPutIndexTempla
     priority: 500,
     _meta: { docqa: { schema: SCHEMA_VERSION } },
     template: {
-      settings: SETTINGS,
+      settings: indexSettings(layout),
       mappings: {
         dynamic: 'strict',
         _meta: { docqa: { schema: SCHEMA_VERSION } },

@@ -19,6 +19,10 @@
  *
  * init() upgrades indices of an older schema (indices.ts: migrateIndices).
  *
+ * Every search sets allow_partial_search_results: false. On a cluster that lost every copy of a shard (a node died
+ * with replicas 0, or mid-failover), Elasticsearch would otherwise answer 200 with the hits of the shards left:
+ * answers, lists and counts silently missing documents. Now such a request fails, and the caller gets a 503.
+ *
  * The documents index is only refreshed when this store object lists or counts after having written to it (and at
  * init and close), so writes do not pay for a refresh each; another running process sees new records in list/counts
  * within the index's refresh interval (1 s by default), and at once everywhere else (search, get by id or name).
@@ -38,7 +42,7 @@ import {
 import { UnavailableError } from '../../errors.js';
 import { connectionOptions, createClient, errorType, toStoreError, type ConnectionOptions } from './client.js';
 import { dropIndices, ensureIndices, rebuildPassages, type RebuildResult } from './indices.js';
-import { documentKey, idKey, indexNames, type IndexNames } from './mappings.js';
+import { documentKey, idKey, indexNames, type IndexLayout, type IndexNames } from './mappings.js';
 import { searchQuery } from './query.js';
 import { MAX_RESULT_WINDOW, checkTopK, checkWrite } from '../validate.js';
 import {
@@ -54,13 +58,17 @@ import type { DocumentStore, ListOptions, PassagePage, SearchHit, SearchOptions,
 
 export { BulkWriteError } from './bulk.js';
 
-/** Unset options take the config's defaults (esIndex, esTimeoutMs, esAnalyzer in src/config.ts). */
+/** Unset options take the config's defaults (esIndex, esTimeoutMs, esAnalyzer, esShards, esReplicas in src/config.ts). */
 export interface ElasticsearchStoreOptions extends Omit<ConnectionOptions, 'timeoutMs'> {
   /** Prefix of the aliases, indices and templates (`<index>-passages`, `<index>-documents`). */
   index?: string;
   timeoutMs?: number;
   /** Analyzer of the passage text: 'standard', or e.g. 'english' where analysis-common is installed. */
   analyzer?: string;
+  /** Primary shards of new indices (esShards). */
+  shards?: number;
+  /** Replicas: a number or an auto-expand range such as '0-1' (esReplicas); applied to the live indices at set-up. */
+  replicas?: string;
   /** Bulk operations per request and approximate bytes per request (DEFAULT_BULK_BATCH in bulk.ts). */
   bulkBatchSize?: number;
   bulkMaxBytes?: number;
@@ -94,6 +102,7 @@ export class ElasticsearchStore implements DocumentStore {
   readonly url: string;
   readonly prefix: string;
   readonly analyzer: string;
+  readonly layout: IndexLayout;
   private readonly client: Client;
   private readonly names: IndexNames;
   private readonly bulk: BulkOptions;
@@ -106,6 +115,7 @@ export class ElasticsearchStore implements DocumentStore {
     this.url = options.url;
     this.prefix = options.index ?? CONFIG_DEFAULTS.esIndex;
     this.analyzer = options.analyzer ?? CONFIG_DEFAULTS.esAnalyzer;
+    this.layout = { shards: options.shards ?? CONFIG_DEFAULTS.esShards, replicas: options.replicas ?? CONFIG_DEFAULTS.esReplicas };
     this.client = createClient({ ...options, timeoutMs: options.timeoutMs ?? CONFIG_DEFAULTS.esTimeoutMs });
     this.names = indexNames(this.prefix);
     this.bulk = {
@@ -123,6 +133,8 @@ export class ElasticsearchStore implements DocumentStore {
       ...connectionOptions(config),
       index: config.esIndex,
       analyzer: config.esAnalyzer,
+      shards: config.esShards,
+      replicas: config.esReplicas,
     });
   }
 
@@ -142,7 +154,7 @@ export class ElasticsearchStore implements DocumentStore {
   /** Runs the index set-up once; again after a failure, or after the indices vanished (server wiped). */
   private ensureReady(): Promise<void> {
     if (!this.ready) {
-      this.ready = ensureIndices(this.client, this.prefix, this.analyzer, this.bulk).then(() => undefined);
+      this.ready = ensureIndices(this.client, this.prefix, this.analyzer, this.layout, this.bulk).then(() => undefined);
       this.ready.catch(() => {
         this.ready = null;
       });
@@ -229,6 +241,7 @@ export class ElasticsearchStore implements DocumentStore {
       for (;;) {
         const res = await this.client.search({
           index: this.names.passagesAlias,
+          allow_partial_search_results: false,
           size: 0,
           aggs: {
             ids: { composite: { size: SCAN_PAGE, sources: [{ docId: { terms: { field: 'docId' } } }], ...(after ? { after } : {}) } },
@@ -298,6 +311,7 @@ export class ElasticsearchStore implements DocumentStore {
     for (;;) {
       const res = await this.client.search({
         index: this.names.passagesAlias,
+        allow_partial_search_results: false,
         size: SCAN_PAGE,
         query: { term: { docId } },
         _source: false,
@@ -368,6 +382,7 @@ export class ElasticsearchStore implements DocumentStore {
       for (let from = 0; hits.length < topK && from < MAX_RESULT_WINDOW; from += size) {
         const res = await this.client.search<PassageSource>({
           index: this.names.passagesAlias,
+          allow_partial_search_results: false,
           from,
           size: Math.min(size, MAX_RESULT_WINDOW - from),
           query: body,
@@ -517,6 +532,7 @@ export class ElasticsearchStore implements DocumentStore {
       await this.refreshDocumentsIfDirty();
       const res = await this.client.search({
         index: this.names.documentsAlias,
+        allow_partial_search_results: false,
         query: SOURCE_RECORDS,
         size: 0,
         track_total_hits: true,
@@ -549,7 +565,7 @@ export class ElasticsearchStore implements DocumentStore {
   /** Rebuilds the passage index with the configured analyzer and swaps the alias (see indices.ts). */
   async rebuildPassages(): Promise<RebuildResult> {
     try {
-      return await rebuildPassages(this.client, this.prefix, this.analyzer, this.bulk);
+      return await rebuildPassages(this.client, this.prefix, this.analyzer, this.layout, this.bulk);
     } catch (err) {
       throw toStoreError(err, 'rebuild passages', this.url);
     }
@@ -606,6 +622,7 @@ export class ElasticsearchStore implements DocumentStore {
     for (;;) {
       const res = await this.client.search<T>({
         index,
+        allow_partial_search_results: false,
         size: SCAN_PAGE,
         query,
         sort: [...(Array.isArray(sort) ? sort : [sort]), { _doc: 'asc' }] as estypes.Sort,
@@ -633,6 +650,7 @@ export class ElasticsearchStore implements DocumentStore {
     for (;;) {
       const res = await this.client.search({
         index: this.names.passagesAlias,
+        allow_partial_search_results: false,
         size: SCAN_PAGE,
         query,
         _source: false,
