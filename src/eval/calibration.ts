@@ -6,8 +6,14 @@
  *   names its document, it comes from that document. Candidates of unanswerable questions are wrong.
  * - Fit: L2-regularised logistic regression (Newton's method) on standardised features of each question's
  *   best `perQuestion` candidates by the ranking key (so the fit sees the rivals the pipeline chooses among).
- * - The minimum confidence: the value that maximises the official SQuAD F1 of the fitting set when questions
- *   whose best answer is less confident are answered with "no answer".
+ * - Second stage: an isotonic map from the logistic score of each question's best candidate to how often such
+ *   answers are right. It is fitted on *cross-fitted* scores: the records are split into folds by article (one
+ *   article's questions never straddle two folds) and each fold is scored by a logistic fitted on the others, so the
+ *   map learns how right the logistic is on articles it has not seen, not how well it fits its own data (fitted
+ *   in-sample it is over-confident on new articles).
+ * - The minimum confidence, chosen on the same cross-fitted confidences: `one-se` (the default) takes the lowest
+ *   value whose official SQuAD F1 is within one bootstrap standard error of the best F1 (where F1 is flat, refuse
+ *   fewer answerable questions); `best-f1` the value with the best F1.
  */
 import { DEFAULT_MIN_CONFIDENCE } from '../config.js';
 import type { SearchHit } from '../store/store.js';
@@ -15,6 +21,7 @@ import {
   candidateFeatures,
   logisticScore,
   calibratedConfidence,
+  interpolate,
   CONFIDENCE_TARGET,
   FEATURE_NAMES,
   type Calibrator,
@@ -24,6 +31,7 @@ import type { Candidate } from '../qa/answer.js';
 import { sameDocument } from './retrieval-metrics.js';
 import type { CandidateRecord } from './runner.js';
 import { scorePrediction } from './squad-metrics.js';
+import { prng } from './stats.js';
 
 export const CANDIDATES_SCHEMA = 'docqa-candidates/1';
 
@@ -33,6 +41,13 @@ export const DEFAULT_L2 = 1.0;
 /** The isotonic map's largest and smallest values. */
 export const ISOTONIC_CEILING = 0.99;
 export const ISOTONIC_FLOOR = 0.01;
+/** Folds of the cross-fitting (0 or 1: fit the isotonic map on the logistic's own training scores). */
+export const DEFAULT_FOLDS = 5;
+export const THRESHOLD_RULES = ['one-se', 'best-f1'] as const;
+export type ThresholdRule = (typeof THRESHOLD_RULES)[number];
+export const DEFAULT_THRESHOLD_RULE: ThresholdRule = 'one-se';
+/** Bootstrap resamples for the standard error of the one-se rule (seeded: the same data give the same choice). */
+const BOOTSTRAP_SAMPLES = 200;
 
 /** The SQuAD F1 (0..1) of a candidate as an answer to its question (0 from another document than the named one). */
 export function candidateF1(record: Pick<CandidateRecord, 'answers' | 'document'>, candidate: Pick<Candidate, 'text' | 'document'>): number {
@@ -200,6 +215,20 @@ export function expectedCalibrationError(confidences: readonly number[], correct
   return reliability(confidences, correct, bins).reduce((s, b) => s + (b.count * Math.abs(b.accuracy - b.confidence)) / Math.max(1, confidences.length), 0);
 }
 
+/** The 95 % percentile bootstrap interval of the ECE (seeded: the same answers give the same interval). */
+export function eceInterval(confidences: readonly number[], correct: readonly boolean[], samples = BOOTSTRAP_SAMPLES, seed = 2): [number, number] {
+  const n = confidences.length;
+  if (n === 0) return [0, 0];
+  const rand = prng(seed);
+  const values: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const pick = Array.from({ length: n }, () => Math.floor(rand() * n));
+    values.push(expectedCalibrationError(pick.map((i) => confidences[i]!), pick.map((i) => correct[i]!)));
+  }
+  values.sort((a, b) => a - b);
+  return [values[Math.floor(0.025 * samples)]!, values[Math.min(samples - 1, Math.ceil(0.975 * samples) - 1)]!];
+}
+
 export interface ReliabilityBin {
   lo: number;
   hi: number;
@@ -259,6 +288,54 @@ export function bestMinConfidence(decisions: readonly Decision[]): { minConfiden
   return best;
 }
 
+/** Bootstrap standard error (in F1 points) of the official F1 at `minConfidence`. */
+export function f1StandardError(decisions: readonly Decision[], minConfidence: number, samples = BOOTSTRAP_SAMPLES, seed = 1): number {
+  const n = decisions.length;
+  if (n < 2) return 0;
+  const per = decisions.map((d) => 100 * (d.confidence >= minConfidence && d.confidence >= 0 ? (d.hasAnswer ? d.f1 : 0) : d.hasAnswer ? 0 : 1));
+  const rand = prng(seed);
+  const means: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += per[Math.floor(rand() * n)]!;
+    means.push(total / n);
+  }
+  const mean = means.reduce((a, b) => a + b, 0) / samples;
+  return Math.sqrt(means.reduce((a, m) => a + (m - mean) ** 2, 0) / (samples - 1));
+}
+
+/**
+ * The one-standard-error rule: the lowest minimum confidence whose F1 is within one bootstrap standard error of the
+ * best F1 (placed halfway to the next lower confidence, like bestMinConfidence). Where F1 is flat around its best,
+ * this answers more of the answerable questions at no significant cost.
+ */
+export function oneSeMinConfidence(decisions: readonly Decision[]): { minConfidence: number; f1: number; bestF1: number; standardError: number } {
+  const best = bestMinConfidence(decisions);
+  const standardError = f1StandardError(decisions, best.minConfidence);
+  const values = [...new Set(decisions.map((d) => d.confidence).filter((c) => c >= 0))].sort((a, b) => a - b);
+  const candidates = [{ at: 0, f1: f1At(decisions, 0) }, ...values.map((v, i) => ({ at: i === 0 ? v / 2 : (values[i - 1]! + v) / 2, f1: f1At(decisions, v) }))];
+  const chosen = candidates.find((c) => c.at <= best.minConfidence && c.f1 >= best.f1 - standardError - 1e-9) ?? { at: best.minConfidence, f1: best.f1 };
+  return { minConfidence: chosen.at, f1: chosen.f1, bestF1: best.f1, standardError };
+}
+
+/**
+ * The fold of each record for cross-fitting: records of one article (or, without one, each question alone) stay
+ * together; groups are spread over the folds in an order scrambled by a hash of their name, so it does not follow
+ * the file's order. Fewer groups than folds: one fold per group.
+ */
+export function foldsOf(records: readonly Pick<CandidateRecord, 'id' | 'article'>[], folds: number): number[] {
+  const groupOf = (r: Pick<CandidateRecord, 'id' | 'article'>) => (r.article ? `a:${r.article}` : `q:${r.id}`);
+  const hash = (s: string) => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+    return h;
+  };
+  const groups = [...new Set(records.map(groupOf))].sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : 1));
+  const k = Math.min(folds, groups.length);
+  const fold = new Map(groups.map((g, i) => [g, i % k]));
+  return records.map((r) => fold.get(groupOf(r))!);
+}
+
 /** The candidate with the highest value (the first of equals), or undefined when there is none. */
 function bestCandidate(candidates: readonly Candidate[], valueOf: (c: Candidate) => number): { candidate: Candidate; value: number } | undefined {
   let best: { candidate: Candidate; value: number } | undefined;
@@ -297,6 +374,8 @@ export interface ConfidenceReport {
   /** Of the questions answered: how many, ECE of the best answer's confidence against "correct" (F1 >= 0.5), Brier. */
   answered: number;
   ece: number;
+  /** 95 % bootstrap interval of the ECE (resampling the answered questions; ECE of a few hundred answers is noisy). */
+  eceInterval: [number, number];
   brier: number;
   reliability: ReliabilityBin[];
 }
@@ -322,56 +401,96 @@ export function confidenceReport(ds: readonly Decision[], minConfidence: number)
     hasAnswerAbstention: has.length === 0 ? 0 : has.filter((d) => !answers(d)).length / has.length,
     answered: answered.length,
     ece: expectedCalibrationError(conf, correct),
+    eceInterval: eceInterval(conf, correct),
     brier: answered.length === 0 ? 0 : answered.reduce((s, d, i) => s + (d.confidence - (correct[i] ? 1 : 0)) ** 2, 0) / answered.length,
     reliability: reliability(conf, correct),
   };
 }
 
-/** Fits a calibrator on candidate records; the minimum confidence is chosen on the same records. */
-export function fitCalibrator(
-  records: readonly CandidateRecord[],
-  options: { features?: readonly FeatureName[]; perQuestion?: number; l2?: number; isotonic?: boolean; fittedOn?: Record<string, unknown> } = {},
-): Calibrator {
-  const features = [...(options.features ?? FEATURE_NAMES)];
+export interface FitOptions {
+  features?: readonly FeatureName[];
+  perQuestion?: number;
+  l2?: number;
+  isotonic?: boolean;
+  /** Folds of the cross-fitting (DEFAULT_FOLDS; 0 or 1: in-sample). */
+  folds?: number;
+  thresholdRule?: ThresholdRule;
+  fittedOn?: Record<string, unknown>;
+}
+
+/** The logistic stage alone, fitted on `records`, as a calibrator without an isotonic map. */
+function logisticStage(records: readonly CandidateRecord[], features: FeatureName[], perQuestion: number, l2: number) {
   const columns = features.map((f) => FEATURE_NAMES.indexOf(f));
-  const set = trainingSet(records, options.perQuestion ?? DEFAULT_PER_QUESTION);
-  const fit = fitLogistic(set.x.map((row) => columns.map((j) => row[j]!)), set.y, options.l2 ?? DEFAULT_L2);
-  const calibrator: Calibrator = {
-    method: 'logistic',
-    target: CONFIDENCE_TARGET,
-    features,
-    mean: fit.mean,
-    scale: fit.scale,
-    weights: fit.weights,
-    bias: fit.bias,
-    minConfidence: DEFAULT_MIN_CONFIDENCE,
-  };
+  const set = trainingSet(records, perQuestion);
+  const fit = fitLogistic(set.x.map((row) => columns.map((j) => row[j]!)), set.y, l2);
+  return { set, fit, calibrator: { features, mean: fit.mean, scale: fit.scale, weights: fit.weights, bias: fit.bias } };
+}
+
+/** Each record's best candidate by the logistic score of `stage`, with that score and whether it is right. */
+function bestScores(records: readonly CandidateRecord[], stage: Pick<Calibrator, 'features' | 'mean' | 'scale' | 'weights' | 'bias'>) {
+  return records.map((r) => {
+    const top = bestCandidate(r.candidates, (c) => logisticScore(stage, c.features));
+    return top ? { record: r, score: top.value, candidate: top.candidate, correct: isCorrect(r, top.candidate) ? 1 : 0 } : { record: r };
+  });
+}
+
+/** Fits a calibrator on candidate records; the minimum confidence is chosen on the same records (cross-fitted). */
+export function fitCalibrator(records: readonly CandidateRecord[], options: FitOptions = {}): Calibrator {
+  const features = [...(options.features ?? FEATURE_NAMES)];
+  const perQuestion = options.perQuestion ?? DEFAULT_PER_QUESTION;
+  const l2 = options.l2 ?? DEFAULT_L2;
+  const rule = options.thresholdRule ?? DEFAULT_THRESHOLD_RULE;
+  const { set, fit, calibrator: stage } = logisticStage(records, features, perQuestion, l2);
+  const calibrator: Calibrator = { method: 'logistic', target: CONFIDENCE_TARGET, ...stage, minConfidence: DEFAULT_MIN_CONFIDENCE };
+  // the scores the second stage and the minimum confidence are chosen on: out-of-fold, or the fit's own
+  const foldCount = Math.max(0, Math.floor(options.folds ?? DEFAULT_FOLDS));
+  const fold = foldCount > 1 ? foldsOf(records, foldCount) : records.map(() => 0);
+  const folds = new Set(fold).size;
+  const scored = (folds > 1
+    ? [...new Set(fold)].flatMap((k) => {
+        const held = records.filter((_, i) => fold[i] === k);
+        const rest = records.filter((_, i) => fold[i] !== k);
+        return bestScores(held, logisticStage(rest, features, perQuestion, l2).calibrator);
+      })
+    : bestScores(records, stage)
+  ).filter((b): b is Required<typeof b> => b.score !== undefined);
   if (options.isotonic ?? true) {
-    // second stage: map the logistic score of each question's best candidate to how often such answers are right
-    const best = records.flatMap((r) => {
-      const top = bestCandidate(r.candidates, (c) => logisticScore(calibrator, c.features));
-      return top ? [{ score: top.value, correct: isCorrect(r, top.candidate) ? 1 : 0 }] : [];
-    });
-    if (best.length > 0) calibrator.isotonic = isotonicFit(best.map((b) => b.score), best.map((b) => b.correct));
+    if (scored.length > 0) calibrator.isotonic = isotonicFit(scored.map((b) => b.score), scored.map((b) => b.correct));
   }
-  const ds = decisions(records, (c) => calibratedConfidence(calibrator, c.features));
+  // decisions on the scores above (out-of-fold when cross-fitted): the minimum is not chosen on a fit's own optimism
+  const toConfidence = (score: number) => (calibrator.isotonic ? interpolate(calibrator.isotonic, score) : score);
+  const byRecord = new Map(scored.map((b) => [b.record, b]));
+  const ds: Decision[] = records.map((r) => {
+    const b = byRecord.get(r);
+    if (!b) return { hasAnswer: r.answers.length > 0, confidence: -1, f1: 0, exact: 0 };
+    const f1 = candidateF1(r, b.candidate);
+    return { hasAnswer: r.answers.length > 0, confidence: toConfidence(b.score), f1, exact: f1 > 0 ? scorePrediction(r.answers, b.candidate.text).exact : 0 };
+  });
   const hasUnanswerable = ds.some((d) => !d.hasAnswer);
-  const best = bestMinConfidence(ds);
+  const choice = rule === 'one-se' ? oneSeMinConfidence(ds) : { ...bestMinConfidence(ds), standardError: undefined };
   // without unanswerable questions "always answer" is trivially best: keep the default then
-  calibrator.minConfidence = hasUnanswerable ? Number(best.minConfidence.toFixed(4)) : DEFAULT_MIN_CONFIDENCE;
+  calibrator.minConfidence = hasUnanswerable ? Number(choice.minConfidence.toFixed(4)) : DEFAULT_MIN_CONFIDENCE;
   const report = confidenceReport(ds, calibrator.minConfidence);
   calibrator.fit = {
     examples: set.x.length,
     positives: set.y.filter((v) => v === 1).length,
-    perQuestion: options.perQuestion ?? DEFAULT_PER_QUESTION,
-    l2: options.l2 ?? DEFAULT_L2,
+    perQuestion,
+    l2,
     isotonic: calibrator.isotonic !== undefined,
+    crossFitFolds: folds > 1 ? folds : 0,
     iterations: fit.iterations,
     questions: report.questions,
     unanswerable: report.noAnswer,
     f1: report.f1,
     ece: report.ece,
-    minConfidenceChosenFor: hasUnanswerable ? 'best F1 on the fitting set' : `no unanswerable questions in the fitting set: the default ${DEFAULT_MIN_CONFIDENCE}`,
+    hasAnswerF1: report.hasAnswerF1,
+    hasAnswerF1NeverAbstain: report.hasAnswerF1NeverAbstain,
+    scoresFrom: folds > 1 ? `out-of-fold (${folds} folds by article)` : 'the fit itself (in-sample)',
+    minConfidenceChosenFor: hasUnanswerable
+      ? rule === 'one-se'
+        ? `one-se: the lowest minimum within one bootstrap standard error (${choice.standardError?.toFixed(2)} F1) of the best F1 on the fitting set`
+        : 'best F1 on the fitting set'
+      : `no unanswerable questions in the fitting set: the default ${DEFAULT_MIN_CONFIDENCE}`,
   };
   if (options.fittedOn) calibrator.fittedOn = options.fittedOn;
   return calibrator;

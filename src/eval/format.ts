@@ -174,7 +174,7 @@ export function formatConfidenceReport(r: ConfidenceReport, files: readonly stri
     `${r.questions} questions (${r.hasAnswer} answerable, ${r.noAnswer} unanswerable) from ${files.join(', ')}`,
     `  at minimum confidence ${r.minConfidence.toFixed(4)}: EM ${r.exact.toFixed(2)}  F1 ${r.f1.toFixed(2)}  HasAns F1 ${r.hasAnswerF1.toFixed(2)} (never abstaining: ${r.hasAnswerF1NeverAbstain.toFixed(2)})`,
     `  abstained on ${pct(r.noAnswerAbstention)} of unanswerable and ${pct(r.hasAnswerAbstention)} of answerable questions`,
-    `  answered ${r.answered}: ECE ${r.ece.toFixed(4)}, Brier ${r.brier.toFixed(4)} (confidence vs correct = F1 >= 0.5)`,
+    `  answered ${r.answered}: ECE ${r.ece.toFixed(4)} (95 % bootstrap interval ${r.eceInterval[0].toFixed(3)}-${r.eceInterval[1].toFixed(3)}), Brier ${r.brier.toFixed(4)} (confidence vs correct = F1 >= 0.5)`,
     '  reliability: ' +
       r.reliability
         .filter((b) => b.count > 0)

@@ -98,6 +98,11 @@ export interface CandidateRecord {
   answers: string[];
   /** The document that must hold the answer (JSONL), null when any may. */
   document: string | null;
+  /**
+   * The SQuAD article the question is asked with (for a foreign question: the article it was attached to), so that
+   * the calibrator's cross-fitting keeps one article's questions in one fold; absent in older files.
+   */
+  article?: string | null;
   readerNoAnswerScore: number;
   /** Every candidate, best first by the pipeline's confidence. */
   candidates: Candidate[];
@@ -119,6 +124,7 @@ export async function runOpenMode(
       question: q.question,
       answers: q.answers,
       document: q.document,
+      article: q.article,
       readerNoAnswerScore: result.noAnswer.readerNoAnswerScore,
       candidates: result.candidates ?? [],
       passages: result.passages ?? [],

@@ -37,6 +37,7 @@ export const FEATURE_NAMES = [
   'missingWordsLog', // log(1 + content words of the question that occur in none of the passages read)
   'nearCoverage', // share of the question's content words within NEAR_CHARS characters of the answer
   'nearNames', // share of the question's names (capitalised words after its first) within NEAR_CHARS of the answer
+  'passageNames', // share of the question's names that occur anywhere in the candidate's passage
 ] as const;
 
 /** Characters on each side of an answer that `nearCoverage` looks at (about a sentence). */
@@ -169,6 +170,7 @@ export function candidateFeatures(
     const { span } = c;
     const bm25 = passageBm25.get(span.passageId) ?? 0;
     const key = keys[i]!;
+    const passageNames = coverage(names, passageText.get(span.passageId) ?? '');
     const values: Record<FeatureName, number> = {
       margin: margins[i]!,
       logit: span.logit,
@@ -191,6 +193,7 @@ export function candidateFeatures(
       missingWordsLog: Math.log1p(missing),
       nearCoverage: nearCoverage(content, passageText.get(span.passageId) ?? '', span.charStart, span.charEnd),
       nearNames: nearCoverage(names, passageText.get(span.passageId) ?? '', span.charStart, span.charEnd),
+      passageNames,
     };
     return FEATURE_NAMES.map((f) => values[f]);
   });

@@ -8,6 +8,10 @@ import {
   f1At,
   fitCalibrator,
   fitLogistic,
+  f1StandardError,
+  eceInterval,
+  foldsOf,
+  oneSeMinConfidence,
   hasRawInputs,
   isotonicFit,
   withCurrentFeatures,
@@ -115,6 +119,9 @@ describe('features from raw inputs', () => {
     expect(f('margin')).toBe(3);
     expect(f('bm25')).toBe(4);
     expect(f('nearCoverage')).toBe(1);
+    expect(f('passageNames')).toBe(1); // "Tesla" is in the answer's passage
+    r.question = 'Where was Edison born?';
+    expect(withCurrentFeatures(r).candidates[0]!.features[FEATURE_NAMES.indexOf('passageNames')]).toBe(0);
     expect(hasRawInputs({ ...r, passages: undefined })).toBe(false);
   });
 });
@@ -193,5 +200,108 @@ describe('isotonic stage', () => {
     expect(interpolate(fit, 0.2)).toBeCloseTo((0.01 + 1 / 3) / 2, 12);
     expect(interpolate(fit, 0.9)).toBe(0.99);
     expect(parseCalibrator({ method: 'logistic', features: ['margin'], mean: [0], scale: [1], weights: [1], bias: 0, minConfidence: 0.5, isotonic: { x: [0.2, 0.1], y: [0, 1] } })).toMatch(/isotonic/);
+  });
+});
+
+describe('cross-fitting', () => {
+  it('keeps the questions of one article in one fold, spreads the articles over the folds, and is deterministic', () => {
+    const recs = Array.from({ length: 60 }, (_, i) => ({ id: `q${i}`, article: `A${i % 12}` }));
+    const folds = foldsOf(recs, 5);
+    for (const a of new Set(recs.map((r) => r.article))) {
+      expect(new Set(folds.filter((_, i) => recs[i]!.article === a)).size).toBe(1);
+    }
+    expect(new Set(folds)).toEqual(new Set([0, 1, 2, 3, 4]));
+    expect(foldsOf(recs, 5)).toEqual(folds);
+    // fewer articles than folds: one fold per article; without articles every question is its own group
+    expect(new Set(foldsOf(recs.slice(0, 3), 5)).size).toBe(3);
+    expect(new Set(foldsOf(recs.map((r) => ({ id: r.id })), 5)).size).toBe(5);
+  });
+
+  // few questions, many noise features and no penalty: a logistic that fits its own data too well
+  function noisy(n: number, seed: number): CandidateRecord[] {
+    const rand = prng(seed);
+    return Array.from({ length: n }, (_, i) => {
+      const m = -3 + 6 * rand();
+      const right = rand() < sigmoid(0.8 * m);
+      const r = record(`q${seed}-${i}`, ['Paris'], null, [[right ? 'Paris' : 'Lyon', 'd', m]]);
+      r.article = `a${seed}-${i % 40}`;
+      const f = r.candidates[0]!.features;
+      FEATURE_NAMES.forEach((name, j) => {
+        if (name !== 'margin' && name !== 'rankLog') f[j] = rand() * 2 - 1;
+      });
+      return r;
+    });
+  }
+
+  it('fits the isotonic map on out-of-fold scores, so the calibrator is less over-confident on new questions than one fitted in-sample', () => {
+    const train = noisy(240, 5);
+    const fresh = noisy(6000, 6);
+    const eceOn = (c: ReturnType<typeof fitCalibrator>) => {
+      const ds = decisions(fresh, (cand) => calibratedConfidence(c, cand.features));
+      return confidenceReport(ds, 0).ece;
+    };
+    const inSample = fitCalibrator(train, { l2: 0.01, folds: 0 });
+    const crossFitted = fitCalibrator(train, { l2: 0.01, folds: 5 });
+    expect(inSample.fit).toMatchObject({ crossFitFolds: 0 });
+    expect(crossFitted.fit).toMatchObject({ crossFitFolds: 5 });
+    expect(eceOn(crossFitted)).toBeLessThan(eceOn(inSample));
+  });
+});
+
+describe('the one-standard-error rule', () => {
+  // 400 answerable questions right at every confidence, 400 unanswerable ones whose wrong answers all sit at 0.2-0.3:
+  // refusing below 0.3 is best, and anything from 0.2 to 0.3 is within noise of it only if the loss is small
+  const ds: Decision[] = [];
+  const rand = prng(21);
+  for (let i = 0; i < 400; i++) ds.push({ hasAnswer: true, confidence: 0.05 + 0.9 * rand(), f1: 1, exact: 1 });
+  for (let i = 0; i < 400; i++) ds.push({ hasAnswer: false, confidence: 0.2 + 0.1 * rand(), f1: 0, exact: 0 });
+  for (let i = 0; i < 6; i++) ds.push({ hasAnswer: false, confidence: 0.1 + 0.01 * i, f1: 0, exact: 0 });
+
+  it('takes the lowest minimum confidence within one bootstrap standard error of the best F1', () => {
+    const best = bestMinConfidence(ds);
+    const one = oneSeMinConfidence(ds);
+    expect(one.bestF1).toBeCloseTo(best.f1, 9);
+    expect(one.standardError).toBeGreaterThan(0);
+    expect(one.minConfidence).toBeLessThan(best.minConfidence);
+    expect(one.f1).toBeGreaterThanOrEqual(best.f1 - one.standardError - 1e-9);
+    // and no lower value qualifies
+    const lower = ds.map((d) => d.confidence).filter((c) => c < one.minConfidence);
+    for (const c of lower) expect(f1At(ds, c)).toBeLessThan(best.f1 - one.standardError);
+  });
+
+  it('has a zero standard error when every question scores the same, and is seeded', () => {
+    const same: Decision[] = Array.from({ length: 50 }, () => ({ hasAnswer: true, confidence: 0.9, f1: 1, exact: 1 }));
+    expect(f1StandardError(same, 0.5)).toBe(0);
+    expect(f1StandardError(ds, 0.3)).toBe(f1StandardError(ds, 0.3));
+    expect(oneSeMinConfidence(same).minConfidence).toBe(bestMinConfidence(same).minConfidence);
+  });
+
+  it('is the default when fitting; best-f1 remains available', () => {
+    const rand2 = prng(12);
+    const recs: CandidateRecord[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const answerable = i % 2 === 0;
+      const m = answerable ? -2 + 6 * rand2() : -3 + 4 * rand2();
+      const right = answerable && rand2() < sigmoid(1.5 * m - 1);
+      recs.push(record(`q${i}`, answerable ? ['Paris'] : [], null, [[right ? 'Paris' : 'Lyon', 'd', m]]));
+    }
+    const oneSe = fitCalibrator(recs, { features: ['margin'] });
+    const bestF1 = fitCalibrator(recs, { features: ['margin'], thresholdRule: 'best-f1' });
+    expect(String(oneSe.fit?.minConfidenceChosenFor)).toMatch(/^one-se/);
+    expect(String(bestF1.fit?.minConfidenceChosenFor)).toBe('best F1 on the fitting set');
+    expect(oneSe.minConfidence).toBeLessThanOrEqual(bestF1.minConfidence);
+  });
+});
+
+describe('ECE interval', () => {
+  it('is a seeded bootstrap interval around the ECE, empty for no answers', () => {
+    const rand = prng(4);
+    const conf = Array.from({ length: 300 }, () => rand());
+    const correct = conf.map((c) => rand() < c * 0.8);
+    const [lo, hi] = eceInterval(conf, correct);
+    expect(lo).toBeLessThan(hi);
+    expect(hi).toBeGreaterThan(expectedCalibrationError(conf, correct) - 1e-12);
+    expect(eceInterval(conf, correct)).toEqual([lo, hi]);
+    expect(eceInterval([], [])).toEqual([0, 0]);
   });
 });

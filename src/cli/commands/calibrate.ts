@@ -1,6 +1,6 @@
 import { DEFAULT_MIN_CONFIDENCE } from '../../config.js';
 import { Command, InvalidArgumentError } from 'commander';
-import { confidenceReport, decisions, fitCalibrator } from '../../eval/calibration.js';
+import { confidenceReport, decisions, fitCalibrator, DEFAULT_FOLDS, DEFAULT_THRESHOLD_RULE, THRESHOLD_RULES, type ThresholdRule } from '../../eval/calibration.js';
 import { makeCalibrationSets, readCandidatesFile, writeCalibration } from '../../eval/calibrate.js';
 import { calibratedConfidence, FEATURE_NAMES, parseCalibrator, uncalibratedConfidence, type Calibrator, type FeatureName } from '../../qa/confidence.js';
 import { readJsonFile } from '../../reader/model-folder.js';
@@ -45,6 +45,15 @@ export function calibrateCommand(): Command {
       return n;
     })
     .option('--no-isotonic', 'fit the logistic regression alone, without the isotonic map')
+    .option(
+      '--folds <k>',
+      `cross-fitting: the isotonic map and the minimum confidence are fitted on out-of-fold scores, folds by article (default ${DEFAULT_FOLDS}; 0: in-sample)`,
+      parseIntFlag('--folds'),
+    )
+    .option('--threshold-rule <rule>', `how the minimum confidence is chosen: ${THRESHOLD_RULES.join(' | ')} (default ${DEFAULT_THRESHOLD_RULE})`, (v: string) => {
+      if (!(THRESHOLD_RULES as readonly string[]).includes(v)) throw new InvalidArgumentError(`--threshold-rule must be one of ${THRESHOLD_RULES.join(', ')}, got '${v}'`);
+      return v as ThresholdRule;
+    })
     .option('--features <names>', `comma-separated subset of the features (default all: ${FEATURE_NAMES.join(', ')})`, (v: string) => {
       const names = v.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = names.find((n) => !(FEATURE_NAMES as readonly string[]).includes(n));
@@ -68,6 +77,8 @@ export function calibrateCommand(): Command {
           perQuestion: flags.perQuestion,
           l2: flags.l2,
           isotonic: flags.isotonic,
+          folds: flags.folds,
+          thresholdRule: flags.thresholdRule,
           features: flags.features,
           fittedOn: {
             date: new Date().toISOString(),
