@@ -12,7 +12,6 @@ import type { Reader } from '../reader/types.js';
 import type { DocumentStore } from '../store/store.js';
 import { accessLog } from './access-log.js';
 import { authenticate, requireKeyFirst } from './auth.js';
-import { hasBody } from './body.js';
 import { errorHandler } from './errors.js';
 import { Admission } from './admission.js';
 import { corsPolicy, openModeGuard, rateLimitPerKey, securityHeaders } from './guards.js';
@@ -77,9 +76,6 @@ function measure(metrics: Metrics): RequestHandler {
   };
 }
 
-/** Routes that parse their own body after their scope check (the fallback JSON parser leaves them alone). */
-const OWN_BODY = new Set(['/v1/ask', '/v1/documents']);
-
 /**
  * Builds the HTTP app without listening, so tests can call it in-process. Order matters: request id and access
  * log first; the key is verified before any body is read; each route checks its scope (requireScope) and only then
@@ -103,17 +99,15 @@ export function buildApp(deps: AppDeps): Express {
   app.use(authenticate(deps.keyring));
   app.use(openModeGuard(http));
   app.use(rateLimitPerKey(http.rateLimitPerMinute));
-  // in keys mode, /v1 and any body need a verified key first; routes other than OWN_BODY get JSON up to
-  // maxJsonBytes, and a request without a body (Content-Length: 0 included) is not parsed at all (its charset or
-  // Content-Encoding cannot fail it)
-  const fallbackJson = express.json({ limit: http.maxJsonBytes });
-  app.use(requireKeyFirst(), (req, res, next) => (OWN_BODY.has(req.path) || !hasBody(req) ? next() : fallbackJson(req, res, next)));
+  // in keys mode, /v1 and any body need a verified key first; the routes that take a body parse it themselves, after
+  // their scope check, with their own limit; the others never parse one (a body sent to GET /healthz is ignored)
+  app.use(requireKeyFirst());
   app.use(healthRoutes(store, reader, metrics, { metricsAuth: http.metricsAuth }));
   app.use(docsRoutes(apiDocument()), webRoutes());
   const admission = new Admission(http.maxConcurrentAsks, http.maxQueuedAsks);
   app.locals.admission = admission;
   app.use(askRoutes(pipeline, metrics, deps.recorder, logger, { ...http, admission }, deps.monitor));
-  if (deps.recorder) app.use(feedbackRoutes(deps.recorder, metrics));
+  if (deps.recorder) app.use(feedbackRoutes(deps.recorder, metrics, { maxJsonBytes: http.maxJsonBytes }));
   app.use(documentRoutes({ store, ingestor, metrics, monitor: deps.monitor, maxUploadBytes: http.maxUploadBytes }));
   if (deps.monitor) app.use(monitorRoutes(deps.monitor));
   app.use(notFoundOrMethodNotAllowed(app));

@@ -224,4 +224,23 @@ describe('body, method and media type errors (in-process)', () => {
     const gz = await rawPost(app, '/v1/ask', { 'content-encoding': 'gzip' }, gzipSync(JSON.stringify({ question: 'Where?' })));
     expect(gz.status).toBe(200);
   });
+
+  it('routes without a body ignore one; POST /v1/feedback parses its own (found by the HTTP fuzz: GET /healthz answered 400/415)', async () => {
+    for (const path of ['/healthz', '/readyz', '/openapi.json', '/v1/documents', '/v1/monitor']) {
+      const broken = await request(app).get(path).set('Content-Type', 'application/json').send('{"oops":');
+      expect(broken.status, path).toBe(200);
+      const latin1 = await request(app).get(path).set('Content-Type', 'application/json; charset=latin1').set('Content-Encoding', 'foo').send('{}');
+      expect(latin1.status, path).toBe(200);
+    }
+    const text = await request(app).post('/v1/feedback').set('Content-Type', 'text/plain').send('{"askId":"a","verdict":"wrong"}');
+    expect(text.status).toBe(415);
+    const latin1 = await request(app).post('/v1/feedback').set('Content-Type', 'application/json; charset=latin1').send('{"askId":"a","verdict":"wrong"}');
+    expect(latin1.status).toBe(415);
+    const broken = await request(app).post('/v1/feedback').set('Content-Type', 'application/json').send('{"askId":');
+    expect(broken.body.error).toMatchObject({ code: 'bad_input', field: 'body' });
+    const big = await request(app).post('/v1/feedback').send({ askId: 'a', verdict: 'wrong', comment: 'y'.repeat(services.config.maxJsonBytes) });
+    expect(big.status).toBe(413);
+    const unknown = await request(app).post('/v1/feedback').send({ askId: 'no-such-ask', verdict: 'wrong' });
+    expect(unknown.status).toBe(404);
+  });
 });

@@ -110,7 +110,7 @@ export const documentOperations: ApiOperations = (api) => {
     tags: ['documents'],
     summary: 'Delete a document and its passages',
     request: { params: documentIdParams },
-    responses: { 204: { description: 'Deleted' }, ...api.errors(401, 404, 503) },
+    responses: { 204: { description: 'Deleted' }, ...api.errors(400, 401, 404, 503) },
   });
   api.operation({
     method: 'delete',

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AskRecorder } from '../../querylog/recorder.js';
 import { requireScope } from '../auth.js';
+import { jsonBody } from '../body.js';
 import type { ApiOperations } from '../openapi.js';
 import { feedbackReplySchema } from '../replies.js';
 import { feedbackSchema } from '../schemas.js';
@@ -34,9 +35,9 @@ export const feedbackOperations: ApiOperations = (api) => {
  * ask: the first post answers 201 (status 'created'), a later one replaces it and answers 200 (status 'replaced').
  * 404 for an ask id the log does not have (never recorded, or deleted by the retention).
  */
-export function feedbackRoutes(recorder: AskRecorder, metrics: Metrics): Router {
+export function feedbackRoutes(recorder: AskRecorder, metrics: Metrics, limits: { maxJsonBytes: number }): Router {
   const router = Router();
-  router.post('/v1/feedback', requireScope('ask'), async (req, res) => {
+  router.post('/v1/feedback', requireScope('ask'), jsonBody(limits.maxJsonBytes), async (req, res) => {
     const input = validate(feedbackSchema, req.body ?? {}, 'body');
     const outcome = await recorder.feedback(input);
     metrics.feedbackReceived.inc({ verdict: outcome.feedback.verdict });

@@ -1093,6 +1093,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `error.field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReply"];
+                };
+            };
             /** @description Missing or invalid API key */
             401: {
                 headers: {
