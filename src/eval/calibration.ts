@@ -485,6 +485,7 @@ export function fitCalibrator(records: readonly CandidateRecord[], options: FitO
     ece: report.ece,
     hasAnswerF1: report.hasAnswerF1,
     hasAnswerF1NeverAbstain: report.hasAnswerF1NeverAbstain,
+    ...(rule === 'one-se' && 'bestF1' in choice ? { bestF1: choice.bestF1, standardError: choice.standardError } : {}),
     scoresFrom: folds > 1 ? `out-of-fold (${folds} folds by article)` : 'the fit itself (in-sample)',
     minConfidenceChosenFor: hasUnanswerable
       ? rule === 'one-se'

@@ -47,6 +47,8 @@ describe('docqa eval calibrate', () => {
     const records = lines.slice(1);
     expect(records.some((r) => r.answers.length === 0)).toBe(true);
     expect(records.some((r) => r.answers.length > 0)).toBe(true);
+    // every record names its article (the fold it goes to when the calibrator is cross-fitted)
+    expect(new Set(records.map((r) => r.article)).size).toBe(2);
     for (const r of records) {
       if (r.candidates.length > 0) expect(r.passages.length).toBeGreaterThan(0);
       for (const c of r.candidates) {
@@ -63,6 +65,7 @@ describe('docqa eval calibrate', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(modelDir, 'manifest.json'), 'utf8'));
     const stored = manifest.calibration['model.onnx'];
     expect(stored).toMatchObject({ method: 'logistic', target: 'f1>=0.5', fittedOn: { sets: [{ name: 'set.json', questions: 30 }] } });
+    expect(stored.fit).toMatchObject({ crossFitFolds: 2, scoresFrom: 'out-of-fold (2 folds by article)' });
     expect(manifest.name).toBe(JSON.parse(fs.readFileSync(path.join(TINY_BERT, 'manifest.json'), 'utf8')).name); // rest kept
 
     const reader = await loadReader({ modelDir, modelFile: 'model.onnx', executionProvider: 'cpu', threads: 1 });
