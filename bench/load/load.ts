@@ -21,20 +21,13 @@
  *   node dist/bench-build/bench/load/load.js --scenario uploads
  *   node dist/bench-build/bench/load/load.js --scenario rss --asks 5000 --seconds 1200
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { requireSquadFile } from '../../src/data/fetch.js';
+import { fmt, loadAvg, loopLagP99Ms, pct, rssMb, startServer as startDocqa, stopServer, type Server } from '../lib/server.js';
+import { ingestCorpus, loadDevB, questionsOf } from '../lib/squad.js';
 import { renderDocx } from '../../test/fixtures/documents/render.js';
-
-/** The repository root (this file runs as dist/bench-build/bench/load/load.js). */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
-if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: npm run build first`);
 
 const VARIANTS: Record<string, Record<string, string>> = {
   inthread: { DOCQA_READER_WORKERS: '0' },
@@ -61,66 +54,12 @@ const extraEnv = Object.fromEntries(
     .map((kv) => kv.split('=') as [string, string]),
 );
 
-// --- corpus and questions ------------------------------------------------------------------------------------
-interface Squad {
-  data: { title: string; paragraphs: { context: string; qas: { question: string }[] }[] }[];
-}
-const squad = JSON.parse(fs.readFileSync(requireSquadFile('squad-v1.1-dev-b.json'), 'utf8')) as Squad;
-const questions = squad.data.flatMap((a) => a.paragraphs.flatMap((p) => p.qas.map((q) => q.question)));
-
-function corpusDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-load-corpus-'));
-  for (const a of squad.data) fs.writeFileSync(path.join(dir, `${a.title}.txt`), a.paragraphs.map((p) => p.context).join('\n\n'));
-  return dir;
-}
-
-// --- server ----------------------------------------------------------------------------------------------------
-interface Server {
-  proc: ChildProcess;
-  url: string;
-}
-
-async function startServer(dataDir: string, env: Record<string, string>): Promise<Server> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-    env: { PATH: process.env.PATH, DOCQA_DATA_DIR: dataDir, DOCQA_LOG_LEVEL: 'warn', DOCQA_RATE_LIMIT_PER_MINUTE: '0', ...env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    proc.once('exit', (code) => reject(new Error(`docqa serve exited (${code}): ${out}`)));
-  });
-  return { proc, url };
-}
-
-async function stopServer(s: Server): Promise<void> {
-  const exited = new Promise((r) => s.proc.once('exit', r));
-  s.proc.kill('SIGTERM');
-  await exited;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function loopLagP99Ms(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = /^docqa_nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text);
-  return m ? Number(m[1]) * 1000 : NaN;
-}
+// --- corpus, questions, server ------------------------------------------------------------------------------
+const squad = loadDevB();
+const questions = questionsOf(squad);
+const startServer = (dataDir: string, env: Record<string, string>): Promise<Server> => startDocqa(dataDir, { ...env, ...extraEnv });
 
 // --- measuring -------------------------------------------------------------------------------------------------
-const pct = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
-const fmt = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-const loadAvg = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
-
 /** GETs /healthz every 25 ms until stopped; resolves with the latencies (ms). */
 function probeHealth(url: string): { stop(): Promise<number[]> } {
   const lat: number[] = [];
@@ -195,14 +134,6 @@ async function askLoad(url: string, concurrency: number, opts: { seconds?: numbe
 }
 
 // --- scenarios -------------------------------------------------------------------------------------------------
-async function prepareData(): Promise<string> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-load-data-'));
-  const corpus = corpusDir();
-  execFileSync(process.execPath, [CLI, 'ingest', corpus], { env: { PATH: process.env.PATH, DOCQA_DATA_DIR: dataDir, DOCQA_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
-  fs.rmSync(corpus, { recursive: true, force: true });
-  return dataDir;
-}
-
 async function scenarioAsks(dataDir: string): Promise<void> {
   const levels = args.concurrency.split(',').map(Number);
   const seconds = Number(args.seconds);
@@ -312,7 +243,7 @@ async function scenarioRss(dataDir: string): Promise<void> {
   }
 }
 
-const dataDir = await prepareData();
+const dataDir = ingestCorpus(squad);
 try {
   if (args.scenario === 'asks') await scenarioAsks(dataDir);
   else if (args.scenario === 'uploads') await scenarioUploads(dataDir);
