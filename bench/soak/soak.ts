@@ -58,6 +58,8 @@ for (const kv of args.mix.split(',').filter(Boolean)) {
   if (!OPS.includes(op) || !(Number(share) >= 0)) throw new Error(`--mix: bad entry ${kv} (ops: ${OPS.join(', ')})`);
   mix[op] = Number(share);
 }
+const mixTotal = OPS.reduce((a, op) => a + mix[op], 0);
+if (!(mixTotal > 0)) throw new Error('--mix: all shares are 0');
 const outDir = args.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-soak-'));
 fs.mkdirSync(outDir, { recursive: true });
 
@@ -243,7 +245,7 @@ async function soak(target: Target, index: number): Promise<{ samples: Sample[];
 const started = new Date();
 console.log(
   `docqa soak: ${stores.join(' and ')}, ${minutes} min each at the same time, ${args.concurrency} clients and at most ${args.rate} requests/s per server, ` +
-    `mix ${Object.entries(mix).map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(', ')}; seed ${args.seed}; ${os.cpus().length} cores; load ${loadAvg()}; out ${outDir}`,
+    `mix ${OPS.map((k) => `${k} ${Math.round((mix[k] / mixTotal) * 100)}%`).join(', ')}; seed ${args.seed}; ${os.cpus().length} cores; load ${loadAvg()}; out ${outDir}`,
 );
 const targets: Target[] = [];
 let failed = false;

@@ -85,7 +85,9 @@ export class Workload {
 
   private async upload(out: LoadCounts, op: Op, name: string, init: RequestInit): Promise<void> {
     const r = await this.call(out, op, '/v1/documents', init);
-    if (r.status === 200 || r.status === 201) out.live.push({ id: (r.body as { documentId: string }).documentId, name });
+    const id = (r.body as { documentId?: string } | null)?.documentId;
+    // 200 unchanged: the same text is stored already (e.g. the same DOCX uploaded before), under the id listed
+    if ((r.status === 200 || r.status === 201) && id && !out.live.some((d) => d.id === id)) out.live.push({ id, name });
   }
 
   async op(op: Op, out: LoadCounts, form?: 'text' | 'docx'): Promise<void> {
@@ -130,7 +132,7 @@ export class Workload {
         const doc = out.live.shift();
         if (!doc) return;
         const r = await this.call(out, 'delete', `/v1/documents/${encodeURIComponent(doc.id)}`, { method: 'DELETE' });
-        if (r.status !== 204) out.live.unshift(doc); // kept: the end check counts it
+        if (r.status !== 204 && r.status !== 404) out.live.unshift(doc); // still there: the end check counts it
         return;
       }
     }
