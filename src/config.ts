@@ -27,6 +27,13 @@ export const MAX_QUERY_LOG_PAGE = 100_000;
 /** The most files one multipart upload may carry in its `files` field (each up to maxUploadBytes). */
 export const MAX_UPLOAD_FILES = 10;
 /**
+ * The deepest element nesting docqa parses in an HTML file, in the HTML mammoth makes of a DOCX, and in a DOCX's
+ * XML parts; deeper files fail fast as 'corrupt' (src/documents/nesting.ts). The parsers' cost grows with the
+ * depth times the size (a 50,000-deep file held a conversion worker past its time limit); real documents stay
+ * far below (browsers stop nesting at 512).
+ */
+export const MAX_NESTING_DEPTH = 1000;
+/**
  * Bounds of document metadata and search filters (the same for the API, the CLI and the stores, see
  * src/documents/metadata.ts and src/store/filters.ts): keys per document / per filter, values per key or per list,
  * characters per key and per string value.

@@ -11,6 +11,7 @@
  */
 import { Parser } from 'htmlparser2';
 import type { Heading } from './converter.js';
+import { nestingCounter } from './nesting.js';
 
 export interface HtmlText {
   text: string;
@@ -38,6 +39,8 @@ export interface HtmlTextOptions {
    * the document's own (mammoth's output of a DOCX), not source formatting.
    */
   preserveWhitespace?: boolean;
+  /** The deepest element nesting parsed; deeper throws NestingTooDeepError (default MAX_NESTING_DEPTH). */
+  maxDepth?: number;
 }
 
 export function htmlToText(html: string, options: HtmlTextOptions = {}): HtmlText {
@@ -67,9 +70,11 @@ export function htmlToText(html: string, options: HtmlTextOptions = {}): HtmlTex
     if (heading) heading.text += s;
   };
 
+  const nesting = nestingCounter(options.maxDepth);
   const parser = new Parser(
     {
       onopentag(name) {
+        nesting.open();
         if (name === 'title') inTitle = true;
         if (SKIP.has(name)) {
           skipDepth++;
@@ -112,6 +117,7 @@ export function htmlToText(html: string, options: HtmlTextOptions = {}): HtmlTex
         if (trailing || (collapsed === ' ' && core.length === 0)) request(' ');
       },
       onclosetag(name) {
+        nesting.close();
         if (name === 'title') inTitle = false;
         if (SKIP.has(name)) {
           skipDepth = Math.max(0, skipDepth - 1);

@@ -103,8 +103,16 @@ export function zipEntries(data: Buffer, name: string): ZipEntry[] {
   return entries;
 }
 
-/** Throws 'zip_bomb' or 'corrupt' unless the archive is safe to hand to a ZIP library. Returns its entries. */
-export function checkZip(data: Buffer, name: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): ZipEntry[] {
+/**
+ * Throws 'zip_bomb' or 'corrupt' unless the archive is safe to hand to a ZIP library. Returns its entries.
+ * `inspect` sees each entry's content as it is checked (and may throw).
+ */
+export function checkZip(
+  data: Buffer,
+  name: string,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+  inspect?: (entry: ZipEntry, content: Buffer) => void,
+): ZipEntry[] {
   const entries = zipEntries(data, name);
   if (entries.length > limits.maxEntries) {
     throw new UnreadableDocumentError(name, 'zip_bomb', `ZIP archive has ${entries.length} entries (limit ${limits.maxEntries})`);
@@ -125,6 +133,7 @@ export function checkZip(data: Buffer, name: string, limits: ZipLimits = DEFAULT
     if (end > data.length) throw corrupt(name, `truncated ZIP entry ${entry.name}`);
     if (entry.method === 0) {
       if (entry.compressedSize !== entry.uncompressedSize) throw corrupt(name, `damaged ZIP entry ${entry.name}`);
+      inspect?.(entry, data.subarray(start, end));
       continue;
     }
     if (entry.method !== 8) throw corrupt(name, `ZIP entry ${entry.name} uses unsupported compression method ${entry.method}`);
@@ -142,6 +151,7 @@ export function checkZip(data: Buffer, name: string, limits: ZipLimits = DEFAULT
       throw corrupt(name, `damaged ZIP entry ${entry.name}`);
     }
     if (inflated.length !== entry.uncompressedSize) throw corrupt(name, `damaged ZIP entry ${entry.name} (size mismatch)`);
+    inspect?.(entry, inflated);
   }
   return entries;
 }

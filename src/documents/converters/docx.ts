@@ -8,11 +8,22 @@ import { errorMessage } from '../../errors.js';
 import type { ConvertedDocument, Converter } from '../converter.js';
 import { UnreadableDocumentError } from '../failure.js';
 import { htmlToText } from '../html-text.js';
+import { checkXmlNesting, NestingTooDeepError, tooDeep } from '../nesting.js';
 import { checkZip, DEFAULT_ZIP_LIMITS, type ZipLimits } from '../zip-guard.js';
 
 export async function convertDocx(data: Buffer, name: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ConvertedDocument> {
   if (data.length === 0) throw new UnreadableDocumentError(name, 'empty', 'empty file (0 bytes)');
-  const entries = checkZip(data, name, limits);
+  // XML parts nested deeper than MAX_NESTING_DEPTH fail here, before mammoth builds (and recurses over) their tree
+  const xmlPart = /\.(xml|rels)$/iu;
+  const entries = checkZip(data, name, limits, (entry, content) => {
+    if (!xmlPart.test(entry.name)) return;
+    try {
+      checkXmlNesting(content.toString('utf8'));
+    } catch (err) {
+      if (err instanceof NestingTooDeepError) throw tooDeep(name, err, entry.name);
+      throw err;
+    }
+  });
   if (!entries.some((e) => e.name === 'word/document.xml')) {
     throw new UnreadableDocumentError(name, 'corrupt', 'not a Word document (the archive has no word/document.xml)');
   }
@@ -33,7 +44,14 @@ export async function convertDocx(data: Buffer, name: string, limits: ZipLimits 
   } catch (err) {
     throw new UnreadableDocumentError(name, 'corrupt', `not a readable Word document (${errorMessage(err)})`);
   }
-  const { text, headings } = htmlToText(html, { preserveWhitespace: true });
+  let converted;
+  try {
+    converted = htmlToText(html, { preserveWhitespace: true });
+  } catch (err) {
+    if (err instanceof NestingTooDeepError) throw tooDeep(name, err, 'the Word document');
+    throw err;
+  }
+  const { text, headings } = converted;
   const meta: Record<string, string> = { format: 'docx' };
   if (headings[0]?.level === 1) meta.title = headings[0].text;
   return { text, pages: [], headings, meta, warnings };

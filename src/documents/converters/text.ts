@@ -1,6 +1,7 @@
 import type { ConvertedDocument, Converter, Heading } from '../converter.js';
 import { UnreadableDocumentError } from '../failure.js';
 import { htmlToText } from '../html-text.js';
+import { NestingTooDeepError, tooDeep } from '../nesting.js';
 
 export interface DecodedText {
   text: string;
@@ -93,7 +94,14 @@ async function convertText(data: Buffer, name: string, format: 'text' | 'markdow
 /** HTML: decoded like text, then reduced to its visible text (see html-text.ts); headings become context. */
 async function convertHtml(data: Buffer, name: string): Promise<ConvertedDocument> {
   const { text: html, encoding } = decodeText(data, name);
-  const { text, headings, title } = htmlToText(html);
+  let converted;
+  try {
+    converted = htmlToText(html);
+  } catch (err) {
+    if (err instanceof NestingTooDeepError) throw tooDeep(name, err, 'the HTML');
+    throw err;
+  }
+  const { text, headings, title } = converted;
   emptyCheck(text, name, data.length);
   return { text, pages: [], headings, meta: { format: 'html', encoding, ...(title ? { title } : {}) }, warnings: [] };
 }
