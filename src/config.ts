@@ -112,6 +112,11 @@ const schema = z.object({
       return hi === undefined || hi === 'all' || Number(lo) <= Number(hi);
     }, 'an auto-expand range min-max needs min <= max')
     .default('0-1'),
+  /**
+   * A write that has not committed this long after it started is taken for dead (a killed process): the orphan
+   * sweep at the start of an ingest batch or a server deletes its passages. Far above one document's write time.
+   */
+  esOrphanGraceMs: int(0, 7 * 24 * 3_600_000).default(10 * 60_000),
 
   // Retrieval and reading
   retrieverTopK: int(1, MAX_RETRIEVER_TOP_K).default(10),

@@ -38,9 +38,12 @@ export function serveCommand(): Command {
       // leftovers of writes interrupted earlier (a killed ingest or server) are deleted in the background
       services.ingestor
         .sweepOrphans()
-        .then((swept) => {
-          if (swept.passages + swept.markers > 0) services.logger.info(swept, 'deleted leftovers of interrupted writes');
-        })
+        .then((swept) =>
+          services.logger.info(
+            swept,
+            swept.passages + swept.markers > 0 ? 'deleted leftovers of interrupted writes' : 'no leftovers of interrupted writes',
+          ),
+        )
         .catch((err: unknown) => services.logger.warn({ err }, 'could not sweep leftovers of interrupted writes'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));

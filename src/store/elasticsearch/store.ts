@@ -74,15 +74,16 @@ export interface ElasticsearchStoreOptions extends Omit<ConnectionOptions, 'time
   bulkMaxBytes?: number;
   /** Retries of bulk requests and items answered 429 or 5xx. */
   retry?: RetryPolicy;
-  /** How long a write that has not committed may still be running; older ones are swept (ORPHAN_GRACE_MS). */
+  /** How long a write that has not committed may still be running; older ones are swept (esOrphanGraceMs). */
   orphanGraceMs?: number;
 }
 
 /**
  * A write whose marker is older than this and that has not committed is taken for dead, and sweepOrphans()
- * deletes its passages. Far above the time one document's write takes (seconds, even for 20,000 passages).
+ * deletes its passages (esOrphanGraceMs in src/config.ts). Far above the time one document's write takes
+ * (seconds, even for 20,000 passages).
  */
-export const ORPHAN_GRACE_MS = 10 * 60_000;
+export const ORPHAN_GRACE_MS = CONFIG_DEFAULTS.esOrphanGraceMs;
 
 interface RecordHit {
   record: DocumentSource;
@@ -135,6 +136,7 @@ export class ElasticsearchStore implements DocumentStore {
       analyzer: config.esAnalyzer,
       shards: config.esShards,
       replicas: config.esReplicas,
+      orphanGraceMs: config.esOrphanGraceMs,
     });
   }
 
@@ -495,7 +497,7 @@ export class ElasticsearchStore implements DocumentStore {
           ],
         },
       };
-      await this.scan<PassageSource>(this.names.passagesAlias, visible, [{ seq: 'asc' }], (hits) => {
+      await this.scan<PassageSource>(this.names.passagesAlias, visible, [{ seq: 'asc' }, { id: 'asc' }], (hits) => {
         for (const h of hits) out.push(toPassage(h._source!));
         return true;
       });
@@ -611,11 +613,16 @@ export class ElasticsearchStore implements DocumentStore {
     await this.client.indices.refresh({ index: this.names.documentsAlias });
   }
 
-  /** Pages through every hit of a query in `sort` order (search_after); `onPage` returns false to stop. */
+  /**
+   * Pages through every hit of a query in `sort` order (search_after); `onPage` returns false to stop. `sort` must
+   * order the hits totally by their own fields (end it with a unique one): a `_doc` tie-breaker is the Lucene doc
+   * number, which a segment merge between two pages renumbers, and search_after then repeated a hit (the server
+   * kill harness saw passage 999 of a 1,450-passage document twice while other uploads were being written).
+   */
   private async scan<T>(
     index: string,
     query: estypes.QueryDslQueryContainer,
-    sort: estypes.Sort,
+    sort: estypes.SortCombinations[],
     onPage: (hits: estypes.SearchHit<T>[]) => boolean,
   ): Promise<void> {
     let after: estypes.SortResults | undefined;
@@ -625,7 +632,7 @@ export class ElasticsearchStore implements DocumentStore {
         allow_partial_search_results: false,
         size: SCAN_PAGE,
         query,
-        sort: [...(Array.isArray(sort) ? sort : [sort]), { _doc: 'asc' }] as estypes.Sort,
+        sort,
         track_total_hits: false,
         ...(after ? { search_after: after } : {}),
       });
