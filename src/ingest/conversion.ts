@@ -15,6 +15,8 @@ import { Worker } from 'node:worker_threads';
 import type { ConvertedDocument } from '../documents/converter.js';
 import { converterByFormat } from '../documents/converters/index.js';
 import { UnreadableDocumentError } from '../documents/failure.js';
+import { layoutPassages, type PassageLayout } from '../documents/prepare.js';
+import type { SplitOptions } from '../documents/splitter.js';
 import { DocqaError, deserializeError, errorMessage, type SerializedError } from '../errors.js';
 
 export interface ConversionRequest {
@@ -22,7 +24,15 @@ export interface ConversionRequest {
   name: string;
   /** The converter's format (decided by the caller from the name or media type). */
   format: string;
+  /**
+   * Also hash and split the text into passage positions (PassageLayout), in the worker: the CPU-heavy half of
+   * preparing a document stays off the event loop.
+   */
+  split?: SplitOptions;
 }
+
+/** A converted document, with its passage layout when the request asked for one. */
+export type ConversionResult = ConvertedDocument & { layout?: PassageLayout };
 
 export interface ConversionLimits {
   /** Per-file time limit. */
@@ -40,7 +50,7 @@ export interface ConversionLimits {
 
 export interface Conversion {
   readonly isolated: boolean;
-  convert(request: ConversionRequest): Promise<ConvertedDocument>;
+  convert(request: ConversionRequest): Promise<ConversionResult>;
   /** Stops the workers; in-flight conversions fail. */
   close(): Promise<void>;
 }
@@ -55,13 +65,14 @@ export class InlineConversion implements Conversion {
   readonly isolated = false;
   constructor(private readonly timeoutMs: number) {}
 
-  async convert({ data, name, format }: ConversionRequest): Promise<ConvertedDocument> {
+  async convert({ data, name, format, split }: ConversionRequest): Promise<ConversionResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(timeoutError(name, this.timeoutMs)), this.timeoutMs);
     });
     try {
-      return await Promise.race([converterByFormat(format).convert(data, name), timeout]);
+      const doc = await Promise.race([converterByFormat(format).convert(data, name), timeout]);
+      return split ? { ...doc, layout: layoutPassages(doc, split) } : doc;
     } finally {
       clearTimeout(timer);
     }
@@ -72,7 +83,7 @@ export class InlineConversion implements Conversion {
 
 interface Job {
   request: ConversionRequest;
-  resolve(doc: ConvertedDocument): void;
+  resolve(doc: ConversionResult): void;
   reject(err: unknown): void;
 }
 
@@ -83,7 +94,7 @@ interface Slot {
 }
 
 /** Replies of conversion-worker.js. */
-export type WorkerReply = { ok: true; doc: ConvertedDocument } | { ok: false; error: SerializedError };
+export type WorkerReply = { ok: true; doc: ConversionResult } | { ok: false; error: SerializedError };
 
 export class WorkerConversion implements Conversion {
   readonly isolated = true;
@@ -96,7 +107,7 @@ export class WorkerConversion implements Conversion {
     private readonly script: URL = WORKER_SCRIPT,
   ) {}
 
-  convert(request: ConversionRequest): Promise<ConvertedDocument> {
+  convert(request: ConversionRequest): Promise<ConversionResult> {
     if (this.closed) return Promise.reject(new DocqaError('internal', 'the conversion pool is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
@@ -164,8 +175,8 @@ export class WorkerConversion implements Conversion {
       if (current) current.reject(timeoutError(current.request.name, this.limits.timeoutMs));
       this.dispatch();
     }, this.limits.timeoutMs);
-    const { data, name, format } = job.request;
-    slot.worker.postMessage({ data, name, format });
+    const { data, name, format, split } = job.request;
+    slot.worker.postMessage({ data, name, format, split });
   }
 
   private finish(slot: Slot): void {
@@ -209,7 +220,7 @@ export class SizeLanes implements Conversion {
     this.isolated = small.isolated && large.isolated;
   }
 
-  convert(request: ConversionRequest): Promise<ConvertedDocument> {
+  convert(request: ConversionRequest): Promise<ConversionResult> {
     return (request.data.length <= this.smallFileBytes ? this.small : this.large).convert(request);
   }
 

@@ -4,12 +4,14 @@ import type { DocumentMeta } from '../documents/document.js';
 import { checkUserMeta } from '../documents/metadata.js';
 import { converterByFormat, converterFor } from '../documents/converters/index.js';
 import { failureKindOf, UnreadableDocumentError, type FailureKind } from '../documents/failure.js';
-import { prepareDocument } from '../documents/prepare.js';
+import { layoutPassages, layoutSlice, recordOf } from '../documents/prepare.js';
 import type { SplitOptions } from '../documents/splitter.js';
 import { BadInputError, DocqaError, TooLargeError, errorMessage } from '../errors.js';
 import type { DocumentStore, WriteStatus } from '../store/store.js';
 import { defaultConversion, type Conversion } from './conversion.js';
 import { documentQuality, type DocumentQuality } from './quality.js';
+import { sha256Sliced, yieldToEventLoop } from '../util/event-loop.js';
+import type { Passage } from '../documents/document.js';
 
 export { collectFiles } from './files.js';
 
@@ -126,7 +128,7 @@ export class Ingestor {
       throw new TooLargeError(`${name}: ${data.length} bytes is over the limit of ${this.limits.maxFileBytes} (maxFileBytes)`, this.limits.maxFileBytes);
     }
     const converter = input.format ? converterByFormat(input.format) : converterFor(name, input.mediaType);
-    const sourceHash = sha256(data);
+    const sourceHash = await sha256Sliced(data);
     const elapsed = () => Math.round(performance.now() - started);
     if (!options.force) {
       const existing = await this.store.findDocumentBySource(source);
@@ -146,13 +148,11 @@ export class Ingestor {
         };
       }
     }
-    const converted = await this.conversion.convert({ data, name, format: converter.format });
-    const { doc, passages } = prepareDocument(
-      converted,
-      { name, source },
-      { ...userMeta, format: converter.format, [SOURCE_HASH_KEY]: sourceHash },
-      this.split,
-    );
+    // the worker converts, hashes and splits; this thread only turns positions into passages, a slice at a time
+    const converted = await this.conversion.convert({ data, name, format: converter.format, split: this.split });
+    const layout = converted.layout ?? layoutPassages(converted, this.split);
+    const doc = recordOf(converted, layout, { name, source }, { ...userMeta, format: converter.format, [SOURCE_HASH_KEY]: sourceHash });
+    const passages = await passagesOf(doc.id, converted.text, layout);
     if (passages.length === 0) {
       throw converted.pages.length > 0
         ? new UnreadableDocumentError(name, 'no_text_layer', 'looks like a scan (no text layer): no page has text')
@@ -179,7 +179,7 @@ export class Ingestor {
       chars: doc.charCount,
       warnings,
       ...(duplicateOf ? { duplicateOf } : {}),
-      quality: documentQuality(converted, passages),
+      quality: documentQuality(converted, passages, layout.words),
       ms: elapsed(),
     };
   }
@@ -205,6 +205,19 @@ export class Ingestor {
   async close(): Promise<void> {
     await this.conversion.close();
   }
+}
+
+/** Passages built per slice of this many, with a yield to the event loop between slices. */
+export const PASSAGE_SLICE = 2048;
+
+/** A layout's passages, built PASSAGE_SLICE at a time with a yield to the event loop in between. */
+async function passagesOf(docId: string, text: string, layout: Parameters<typeof layoutSlice>[2]): Promise<Passage[]> {
+  const passages: Passage[] = [];
+  for (let from = 0; from < layout.starts.length; from += PASSAGE_SLICE) {
+    if (from > 0) await yieldToEventLoop();
+    passages.push(...layoutSlice(docId, text, layout, from, from + PASSAGE_SLICE));
+  }
+  return passages;
 }
 
 export function failedOutcome(name: string, err: unknown, ms = 0, source = name): IngestOutcome {

@@ -25,14 +25,15 @@ export function wordCount(s: string): number {
   return s.match(WORD)?.length ?? 0;
 }
 
-export function documentQuality(converted: ConvertedDocument, passages: Passage[]): DocumentQuality {
+/** `passageWords`: the words of each passage when already counted (PassageLayout.words, counted in the worker). */
+export function documentQuality(converted: ConvertedDocument, passages: Passage[], passageWords?: ArrayLike<number>): DocumentQuality {
   const charsPerPage = converted.pages.map((p) => converted.text.slice(p.charStart, p.charEnd).trim().length);
   const emptyPages = charsPerPage.filter((n) => n === 0).length;
   return {
     pages: converted.pages.length,
     emptyPages,
     charsPerPage,
-    passageWords: passages.map((p) => wordCount(p.text)),
+    passageWords: passageWords ? Array.from(passageWords) : passages.map((p) => wordCount(p.text)),
     looksScanned: converted.pages.length > 0 && emptyPages / converted.pages.length >= 0.5,
   };
 }

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DocumentMeta, DocumentRecord, Passage } from '../documents/document.js';
+import { CONFIG_DEFAULTS } from '../config.js';
 import { metaValues } from '../documents/metadata.js';
 import { DocqaError, InsufficientStorageError, UnavailableError, errorMessage } from '../errors.js';
 import { normalizeFilters, typedValue, type NormalizedFilters } from './filters.js';
 import { queryTerms } from './query.js';
 import { checkTopK, checkWrite } from './validate.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
 import type {
   DocumentStore,
   ListOptions,
@@ -96,6 +99,58 @@ END;
 ${META_SCHEMA}
 `;
 
+/**
+ * Writes and deletes of big documents in chunks (SqliteStore.writeDocument, deleteDocument). What a reader sees is
+ * decided by the `documents` row alone: search joins every passage to its document, so passages whose document row
+ * does not exist (yet, or any more) are invisible. A staged write inserts its passages in short transactions, then
+ * makes the document visible in one small one (its row and metadata); a delete removes the row first (the document
+ * is gone at once) and then its passages, in chunks. `staged_writes` names the writes in progress (which process, last
+ * chunk), `purges` the documents whose passages are being deleted: while either has rows, search takes the join path
+ * (exact). A write killed midway leaves its row in `staged_writes`; sweepOrphans() purges it once its process is gone.
+ * Plain tables beside schema 2 (created on open), so older docqa versions read the store as before.
+ */
+const STAGING_SCHEMA = `
+CREATE TABLE IF NOT EXISTS staged_writes (
+  doc_id TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  touched_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS purges (
+  doc_id TEXT PRIMARY KEY
+);
+`;
+
+export interface SqliteStoreOptions {
+  /**
+   * Documents of more passages than this are written and deleted in transactions of this many passages, with the
+   * event loop free in between (storeWriteChunk); smaller ones in one transaction.
+   */
+  writeChunk?: number;
+  /** A staged write whose process cannot be checked (another host) is taken for dead after this long without a chunk. */
+  staleWriteMs?: number;
+}
+
+/** A staged write from another host is taken for dead after this long without a chunk (like ORPHAN_GRACE_MS). */
+export const STALE_WRITE_MS = 10 * 60_000;
+
+/**
+ * Staged writes running in this process, by store file and document id (every SqliteStore object of the file shares
+ * it): a second write of the same document waits for the first, and a sweep leaves them alone.
+ */
+const STAGING = new Map<string, Promise<unknown>>();
+const stagingKey = (file: string, docId: string) => `${path.resolve(file)}\0${docId}`;
+
+/** Whether a process of this host is alive (EPERM: it is, but not ours). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 interface DocumentRow {
   id: string;
   source: string;
@@ -152,12 +207,24 @@ function toPassage(row: PassageRow): Passage {
 export class SqliteStore implements DocumentStore {
   readonly kind = 'sqlite' as const;
   private db: Database.Database | null = null;
+  private readonly writeChunk: number;
+  private readonly staleWriteMs: number;
+  /** Whether the staging tables exist (not in a read-only snapshot of an older store). */
+  private hasStaging = false;
+  /** Chunked transactions run so far (writes and purges): lets tests see that a big write yielded. */
+  chunkedTransactions = 0;
 
   /** `file` is a path, or ':memory:'. */
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.writeChunk = Math.max(1, options.writeChunk ?? CONFIG_DEFAULTS.storeWriteChunk);
+    this.staleWriteMs = options.staleWriteMs ?? STALE_WRITE_MS;
+  }
 
-  static inDataDir(dataDir: string): SqliteStore {
-    return new SqliteStore(path.join(dataDir, 'docqa.sqlite'));
+  static inDataDir(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    return new SqliteStore(path.join(dataDir, 'docqa.sqlite'), options);
   }
 
   async init(): Promise<void> {
@@ -174,6 +241,8 @@ export class SqliteStore implements DocumentStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       migrate(db, this.file);
+      db.exec(STAGING_SCHEMA);
+      this.hasStaging = true;
       db.pragma('foreign_keys = ON');
       this.db = db;
       return db;
@@ -216,6 +285,8 @@ export class SqliteStore implements DocumentStore {
         migrate(db, this.file);
       }
       db.prepare('SELECT count(*) FROM documents').get();
+      const staging = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('staged_writes', 'purges')");
+      this.hasStaging = (staging.get() as { n: number }).n === 2;
       this.readOnly = true;
       return db;
     } catch (err) {
@@ -260,33 +331,16 @@ export class SqliteStore implements DocumentStore {
   async writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult> {
     const sorted = checkWrite(doc, passages);
     const db = this.open();
+    if (sorted.length > this.writeChunk && !this.readOnly) return this.stagedWrite(db, doc, sorted);
     const write = db.transaction((): WriteResult => {
       const existing = db.prepare('SELECT id FROM documents WHERE id = ?').get(doc.id) as { id: string } | undefined;
       if (existing) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
       const sameSource = db.prepare('SELECT id FROM documents WHERE source = ?').all(doc.source) as { id: string }[];
       const del = db.prepare('DELETE FROM documents WHERE id = ?');
       for (const old of sameSource) del.run(old.id);
-      db.prepare(
-        `INSERT INTO documents (id, source, name, meta, page_count, passage_count, char_count, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        doc.id,
-        doc.source,
-        doc.name,
-        JSON.stringify(doc.meta),
-        doc.pageCount,
-        passages.length,
-        doc.charCount,
-        doc.createdAt,
-      );
-      insertMeta(db, doc.id, doc.meta);
-      const insert = db.prepare(
-        `INSERT INTO passages (id, doc_id, seq, text, char_start, char_end, page, heading)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const p of sorted) {
-        insert.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page, p.heading ?? null);
-      }
+      insertDocument(db, doc, passages.length);
+      const insert = insertPassage(db);
+      for (const p of sorted) insert(p);
       return {
         status: sameSource.length > 0 ? 'replaced' : 'created',
         documentId: doc.id,
@@ -294,6 +348,131 @@ export class SqliteStore implements DocumentStore {
       };
     });
     return this.writing(`write ${doc.source}`, () => write.immediate());
+  }
+
+  /**
+   * A big document: its passages in transactions of writeChunk passages (invisible: no document row yet), with the
+   * event loop free between them, then its row in one small transaction (visible at once, whole). A document of the
+   * same source it replaces disappears in that same transaction; its passages are purged afterwards, in chunks.
+   */
+  private async stagedWrite(db: Database.Database, doc: DocumentRecord, sorted: Passage[]): Promise<WriteResult> {
+    const key = stagingKey(this.file, doc.id);
+    let before = STAGING.get(key);
+    while (before) {
+      await before.catch(() => undefined);
+      before = STAGING.get(key);
+    }
+    const run = this.stagedWriteNow(db, doc, sorted);
+    STAGING.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (STAGING.get(key) === run) STAGING.delete(key);
+    }
+  }
+
+  private async stagedWriteNow(db: Database.Database, doc: DocumentRecord, sorted: Passage[]): Promise<WriteResult> {
+    const action = `write ${doc.source}`;
+    const begin = db.transaction((): 'unchanged' | 'purge first' | 'staged' => {
+      if (db.prepare('SELECT 1 FROM documents WHERE id = ?').get(doc.id)) return 'unchanged';
+      const other = db.prepare('SELECT doc_id, pid, host, touched_at FROM staged_writes WHERE doc_id = ?').get(doc.id) as
+        | (StagedRow & { doc_id: string })
+        | undefined;
+      if (other) {
+        if (this.writeAlive(other)) {
+          throw new UnavailableError(
+            `cannot ${action}: process ${other.pid} on ${other.host} is writing the same document into ${this.file}; retry when it is done`,
+          );
+        }
+        // a dead write of the same document: its passages go before ours arrive (same passage ids)
+        db.prepare('DELETE FROM staged_writes WHERE doc_id = ?').run(doc.id);
+        db.prepare('INSERT OR IGNORE INTO purges (doc_id) VALUES (?)').run(doc.id);
+      }
+      if (db.prepare('SELECT 1 FROM purges WHERE doc_id = ?').get(doc.id)) return 'purge first';
+      db.prepare('INSERT INTO staged_writes (doc_id, pid, host, touched_at) VALUES (?, ?, ?, ?)').run(doc.id, process.pid, os.hostname(), Date.now());
+      return 'staged';
+    });
+    let state = this.writing(action, () => begin.immediate());
+    if (state === 'purge first') {
+      await this.purge(doc.id);
+      state = this.writing(action, () => begin.immediate());
+    }
+    if (state === 'unchanged') return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
+    if (state !== 'staged') throw new UnavailableError(`cannot ${action}: its leftovers are being deleted by another process; retry`);
+    try {
+      const insert = insertPassage(db);
+      const touch = db.prepare('UPDATE staged_writes SET touched_at = ? WHERE doc_id = ?');
+      const chunk = db.transaction((from: number) => {
+        for (const p of sorted.slice(from, from + this.writeChunk)) insert(p);
+        touch.run(Date.now(), doc.id);
+      });
+      for (let from = 0; from < sorted.length; from += this.writeChunk) {
+        await yieldToEventLoop();
+        this.writing(action, () => withoutForeignKeys(db, () => chunk.immediate(from)));
+        this.chunkedTransactions++;
+      }
+      const commit = db.transaction((): WriteResult => {
+        const sameSource = db.prepare('SELECT id FROM documents WHERE source = ?').all(doc.source) as { id: string }[];
+        for (const old of sameSource) hideDocument(db, old.id);
+        insertDocument(db, doc, sorted.length);
+        db.prepare('DELETE FROM staged_writes WHERE doc_id = ?').run(doc.id);
+        return { status: sameSource.length > 0 ? 'replaced' : 'created', documentId: doc.id, replacedIds: sameSource.map((r) => r.id) };
+      });
+      await yieldToEventLoop();
+      const result = this.writing(action, () => withoutForeignKeys(db, () => commit.immediate()));
+      for (const old of result.replacedIds) await this.purge(old);
+      return result;
+    } catch (err) {
+      // the passages written so far are invisible; they go now if the store lets us, else at the next sweep
+      try {
+        const abandon = db.transaction(() => {
+          db.prepare('DELETE FROM staged_writes WHERE doc_id = ?').run(doc.id);
+          db.prepare('INSERT OR IGNORE INTO purges (doc_id) VALUES (?)').run(doc.id);
+        });
+        abandon.immediate();
+        await this.purge(doc.id);
+      } catch {
+        /* swept later */
+      }
+      throw err;
+    }
+  }
+
+  /** Whether a staged write may still be running: its process is alive (this host), or it wrote a chunk lately. */
+  private writeAlive(row: StagedRow & { doc_id: string }): boolean {
+    // this process's own rows are alive only while STAGING holds them (a row of the same pid is an earlier process's)
+    if (row.host === os.hostname()) return row.pid === process.pid ? STAGING.has(stagingKey(this.file, row.doc_id)) : processAlive(row.pid);
+    return Date.now() - row.touched_at < this.staleWriteMs;
+  }
+
+  /**
+   * Deletes the passages of a document listed in `purges` (whose row is gone), writeChunk at a time with the event
+   * loop free in between, then its `purges` row. Deletes nothing once the row is gone (another process finished the
+   * purge and may be writing the same document again).
+   */
+  private async purge(docId: string): Promise<number> {
+    const db = this.open();
+    const chunk = db.prepare(
+      `DELETE FROM passages WHERE rowid IN (
+         SELECT rowid FROM passages WHERE doc_id = ? AND EXISTS (SELECT 1 FROM purges WHERE doc_id = ?)
+           AND NOT EXISTS (SELECT 1 FROM documents WHERE id = ?) LIMIT ?)`,
+    );
+    let deleted = 0;
+    for (;;) {
+      await yieldToEventLoop();
+      const n = this.writing(`delete ${docId}`, () => chunk.run(docId, docId, docId, this.writeChunk).changes);
+      this.chunkedTransactions++;
+      deleted += n;
+      if (n === 0) break;
+    }
+    this.writing(`delete ${docId}`, () => db.prepare('DELETE FROM purges WHERE doc_id = ?').run(docId));
+    return deleted;
+  }
+
+  /** Whether passages without a document row may exist (a staged write or a purge in progress, or interrupted). */
+  private unsettled(db: Database.Database): boolean {
+    if (!this.hasStaging) return false;
+    return db.prepare('SELECT EXISTS (SELECT 1 FROM staged_writes) OR EXISTS (SELECT 1 FROM purges) AS n').pluck().get() === 1;
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
@@ -305,7 +484,8 @@ export class SqliteStore implements DocumentStore {
     const match = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
     // Without filters, FTS5 ranks on its own and only the top k rows are joined (much faster on large stores);
     // with filters the join must come first.
-    const ranked = clause
+    // Passages of staged writes and purges have no document row: the join drops them, the fast path would count them.
+    const ranked = clause || this.unsettled(db)
       ? `SELECT passages_fts.rowid AS rowid, bm25(passages_fts) AS rank
          FROM passages_fts
          JOIN passages p ON p.rowid = passages_fts.rowid
@@ -366,17 +546,57 @@ export class SqliteStore implements DocumentStore {
     return rows.map(toPassage);
   }
 
+  /**
+   * A big document (more than writeChunk passages) disappears at once (its row and metadata, one small transaction),
+   * then its passages are deleted in chunks with the event loop free in between; a small one in one transaction.
+   */
   async deleteDocument(id: string): Promise<boolean> {
     const db = this.open();
-    const result = this.writing(`delete ${id}`, () => db.prepare('DELETE FROM documents WHERE id = ?').run(id));
-    return result.changes > 0;
+    const row = db.prepare('SELECT passage_count FROM documents WHERE id = ?').get(id) as { passage_count: number } | undefined;
+    if (!row) return false;
+    if (row.passage_count <= this.writeChunk || this.readOnly) {
+      const result = this.writing(`delete ${id}`, () => db.prepare('DELETE FROM documents WHERE id = ?').run(id));
+      return result.changes > 0;
+    }
+    const hide = db.transaction(() => (db.prepare('SELECT 1 FROM documents WHERE id = ?').get(id) ? (hideDocument(db, id), true) : false));
+    if (!this.writing(`delete ${id}`, () => withoutForeignKeys(db, () => hide.immediate()))) return false;
+    await this.purge(id);
+    return true;
   }
 
   async counts(): Promise<StoreCounts> {
     const db = this.open();
     const documents = (db.prepare('SELECT count(*) AS n FROM documents').get() as { n: number }).n;
-    const passages = (db.prepare('SELECT count(*) AS n FROM passages').get() as { n: number }).n;
+    // while passages without a document exist (staged writes, purges), count what readers see
+    const passages = this.unsettled(db)
+      ? (db.prepare('SELECT coalesce(sum(passage_count), 0) AS n FROM documents').get() as { n: number }).n
+      : (db.prepare('SELECT count(*) AS n FROM passages').get() as { n: number }).n;
     return { documents, passages };
+  }
+
+  /**
+   * Deletes what interrupted writes left: staged writes whose process is gone (or, from another host, silent for
+   * staleWriteMs), and unfinished purges, in chunks. `markers`: staged writes given up.
+   */
+  async sweepOrphans(): Promise<{ passages: number; markers: number }> {
+    const db = this.open();
+    if (this.readOnly || !this.hasStaging) return { passages: 0, markers: 0 };
+    const staged = db.prepare('SELECT doc_id, pid, host, touched_at FROM staged_writes').all() as (StagedRow & { doc_id: string })[];
+    let markers = 0;
+    for (const row of staged) {
+      if (this.writeAlive(row)) continue;
+      const giveUp = db.transaction(() => {
+        const changes = db.prepare('DELETE FROM staged_writes WHERE doc_id = ? AND touched_at = ?').run(row.doc_id, row.touched_at).changes;
+        if (changes > 0) db.prepare('INSERT OR IGNORE INTO purges (doc_id) VALUES (?)').run(row.doc_id);
+        return changes;
+      });
+      markers += this.writing('sweep leftovers', () => giveUp.immediate());
+    }
+    let passages = 0;
+    for (const { doc_id } of db.prepare('SELECT doc_id FROM purges').all() as { doc_id: string }[]) {
+      if (!STAGING.has(stagingKey(this.file, doc_id))) passages += await this.purge(doc_id);
+    }
+    return { passages, markers };
   }
 
   async ping(): Promise<boolean> {
@@ -397,6 +617,54 @@ export class SqliteStore implements DocumentStore {
   async close(): Promise<void> {
     this.db?.close();
     this.db = null;
+  }
+}
+
+interface StagedRow {
+  pid: number;
+  host: string;
+  touched_at: number;
+}
+
+/** Inserts a document's row and metadata rows. */
+function insertDocument(db: Database.Database, doc: DocumentRecord, passageCount: number): void {
+  db.prepare(
+    `INSERT INTO documents (id, source, name, meta, page_count, passage_count, char_count, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(doc.id, doc.source, doc.name, JSON.stringify(doc.meta), doc.pageCount, passageCount, doc.charCount, doc.createdAt);
+  insertMeta(db, doc.id, doc.meta);
+}
+
+/** Inserts one passage (a prepared statement bound to `db`). */
+function insertPassage(db: Database.Database): (p: Passage) => void {
+  const insert = db.prepare(
+    `INSERT INTO passages (id, doc_id, seq, text, char_start, char_end, page, heading)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return (p) => void insert.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page, p.heading ?? null);
+}
+
+/**
+ * Removes a document from every read (its row and metadata) and queues its passages for purge(). Runs with foreign
+ * keys off (withoutForeignKeys): the cascade would delete all its passages in this transaction.
+ */
+function hideDocument(db: Database.Database, id: string): void {
+  db.prepare('DELETE FROM document_meta WHERE doc_id = ?').run(id);
+  db.prepare('DELETE FROM documents WHERE id = ?').run(id);
+  db.prepare('INSERT OR IGNORE INTO purges (doc_id) VALUES (?)').run(id);
+}
+
+/**
+ * Runs `fn` (a transaction) with foreign keys off: passages of a staged write have no document row yet, and a
+ * hidden document's passages are deleted later, not by the cascade. The pragma cannot change inside a transaction,
+ * so it is set around it; synchronous, so no other call on this connection runs in between.
+ */
+function withoutForeignKeys<T>(db: Database.Database, fn: () => T): T {
+  db.pragma('foreign_keys = OFF');
+  try {
+    return fn();
+  } finally {
+    db.pragma('foreign_keys = ON');
   }
 }
 

@@ -22,6 +22,19 @@ describeStoreContract('sqlite', async () => {
   };
 });
 
+// The same contract with every document of more than 2 passages written and deleted in chunks (staged writes, purges).
+describeStoreContract('sqlite (chunked writes)', async () => {
+  const dir = tempDir();
+  const store = SqliteStore.inDataDir(dir, { writeChunk: 2 });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 describe('SqliteStore specifics', () => {
   it('reopens an existing file and finds what was written', async () => {
     const dir = tempDir();
