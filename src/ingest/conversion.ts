@@ -51,6 +51,11 @@ export interface ConversionLimits {
 export interface Conversion {
   readonly isolated: boolean;
   convert(request: ConversionRequest): Promise<ConversionResult>;
+  /**
+   * Starts the workers that answer small files now rather than at the first file (a worker loads every converter:
+   * under load that took seconds, paid by the first small upload). Optional; a server calls it at start.
+   */
+  warm?(): void;
   /** Stops the workers; in-flight conversions fail. */
   close(): Promise<void>;
 }
@@ -113,6 +118,11 @@ export class WorkerConversion implements Conversion {
       this.queue.push({ request, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /** Starts one worker ahead of the first file (it stays idle and unreferenced until used). */
+  warm(): void {
+    if (!this.closed && this.slots.size === 0) this.spawn();
   }
 
   private dispatch(): void {
@@ -222,6 +232,11 @@ export class SizeLanes implements Conversion {
 
   convert(request: ConversionRequest): Promise<ConversionResult> {
     return (request.data.length <= this.smallFileBytes ? this.small : this.large).convert(request);
+  }
+
+  /** Warms the small-file lane: its worker is ready when the first small upload arrives behind big ones. */
+  warm(): void {
+    this.small.warm?.();
   }
 
   async close(): Promise<void> {

@@ -143,6 +143,12 @@ const nameOnly = z.object({ name: documentNameSchema });
 const checkName = (raw: string) => validate(nameOnly, { name: raw }, 'name').name;
 
 const isMultipart = (type: string | undefined) => /^multipart\/form-data\b/iu.test(type ?? '');
+const isText = (type: string | undefined) => /^text\/(plain|markdown)\b/iu.test(type ?? '');
+/** No charset parameter, or UTF-8 (also us-ascii, a subset). */
+const isUtf8 = (type: string | undefined) => {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/iu.exec(type ?? '')?.[1]?.toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii';
+};
 
 type UploadedFiles = Record<'file' | 'files', Express.Multer.File[] | undefined>;
 
@@ -183,10 +189,15 @@ function multipartUpload(maxUploadBytes: number): RequestHandler {
 export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadBytes }: DocumentRouteDeps): Router {
   const router = Router();
   const json = express.json({ limit: maxUploadBytes });
-  const rawText = express.text({ type: ['text/plain', 'text/markdown'], limit: maxUploadBytes });
+  // Text in another charset than UTF-8 is decoded here (express.text); UTF-8 text (or no charset) stays bytes, decoded
+  // by the text converter in its worker: a 45 MB body is not decoded and encoded again on the event loop.
+  const rawText = express.text({ type: (req) => isText(req.headers['content-type']) && !isUtf8(req.headers['content-type']), limit: maxUploadBytes });
   // any other non-JSON, non-multipart body is the file itself (e.g. Content-Type: application/pdf, ?name=x.pdf)
   const rawFile = express.raw({
-    type: (req) => !isMultipart(req.headers['content-type']) && !/json|^text\/(plain|markdown)/iu.test(req.headers['content-type'] ?? ''),
+    type: (req) => {
+      const type = req.headers['content-type'] ?? '';
+      return !isMultipart(type) && !/json/iu.test(type) && (!isText(type) || isUtf8(type));
+    },
     limit: maxUploadBytes,
   });
 
@@ -235,6 +246,11 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
       if (!queryName) throw new BadInputError('name: query parameter is required for a text body', 'name');
       const format = req.is('text/markdown') ? 'markdown' : 'text';
       return { data: Buffer.from(req.body, 'utf8'), name: queryName, ...querySource, format };
+    }
+    if (Buffer.isBuffer(req.body) && isText(req.headers['content-type'])) {
+      if (!queryName) throw new BadInputError('name: query parameter is required for a text body', 'name');
+      const format = req.is('text/markdown') ? 'markdown' : 'text';
+      return { data: req.body, name: queryName, ...querySource, format };
     }
     if (Buffer.isBuffer(req.body)) {
       const type = req.headers['content-type'];

@@ -35,6 +35,7 @@ export function serveCommand(): Command {
         await services.close();
         process.exit(0);
       };
+      services.ingestor.conversion.warm?.(); // the small-file lane's worker, ready before the first upload
       // leftovers of writes interrupted earlier (a killed ingest or server) are deleted in the background
       services.ingestor
         .sweepOrphans()

@@ -80,21 +80,27 @@ export function backoffDelay(policy: RetryPolicy, retry: number): number {
 
 /** Splits operations into batches of at most `batchSize` operations and about `maxBatchBytes` bytes. */
 export function batches(ops: BulkOperation[], batchSize: number, maxBatchBytes: number): BulkOperation[][] {
-  const out: BulkOperation[][] = [];
+  return [...batchesOf(ops, batchSize, maxBatchBytes)];
+}
+
+/**
+ * The batches one at a time: each is sized (JSON.stringify of its documents) only when the previous one has been
+ * sent, so a 45 MB document is never serialized in one go on the event loop.
+ */
+function* batchesOf(ops: BulkOperation[], batchSize: number, maxBatchBytes: number): Generator<BulkOperation[]> {
   let current: BulkOperation[] = [];
   let bytes = 0;
   for (const op of ops) {
     const size = op.action === 'index' ? JSON.stringify(op.document).length + 64 : 64;
     if (current.length > 0 && (current.length >= batchSize || bytes + size > maxBatchBytes)) {
-      out.push(current);
+      yield current;
       current = [];
       bytes = 0;
     }
     current.push(op);
     bytes += size;
   }
-  if (current.length > 0) out.push(current);
-  return out;
+  if (current.length > 0) yield current;
 }
 
 function toOperations(ops: BulkOperation[]): estypes.BulkRequest['operations'] {
@@ -172,7 +178,7 @@ export async function bulkWrite(
   options: BulkOptions,
 ): Promise<BulkResult> {
   let conflicts = 0;
-  for (const batch of batches(ops, options.batchSize, options.maxBatchBytes)) {
+  for (const batch of batchesOf(ops, options.batchSize, options.maxBatchBytes)) {
     conflicts += await writeBatch(client, index, batch, options);
   }
   return { conflicts };
