@@ -78,11 +78,13 @@ const schema = z.object({
   dataDir: z.string().min(1).default('./data'),
   store: z.enum(['sqlite', 'elasticsearch']).default('sqlite'),
   /**
-   * SQLite: documents of more passages than this are written and deleted in transactions of this many passages
-   * with the event loop free in between (visible or gone at once, whole); 0: every document in one transaction
+   * SQLite: documents of more passages than this are written and deleted in transactions of at most this many
+   * passages (and storeWriteSliceMs) with the event loop free in between (visible or gone at once, whole); 0: every document in one transaction
    * (the old path, kept for bench/load's comparison). docs/performance.md#uploads.
    */
   storeWriteChunk: int(0, 1_000_000).default(500),
+  /** SQLite: a chunk's transaction ends once it has run this many ms, so the event loop is never held much longer. */
+  storeWriteSliceMs: num(1, 60_000).default(10),
   modelDir: z.string().min(1).default(DEFAULT_MODEL_DIR),
   /** The ONNX file inside modelDir (the default model ships model.onnx, int8). */
   modelFile: z.string().min(1).default('model.onnx'),

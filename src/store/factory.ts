@@ -8,5 +8,8 @@ export function createStore(config: Config): DocumentStore {
   if (config.store === 'elasticsearch') {
     return ElasticsearchStore.fromConfig(config);
   }
-  return SqliteStore.inDataDir(config.dataDir, { writeChunk: config.storeWriteChunk || Number.POSITIVE_INFINITY });
+  return SqliteStore.inDataDir(config.dataDir, {
+    writeChunk: config.storeWriteChunk || Number.POSITIVE_INFINITY,
+    sliceMs: config.storeWriteSliceMs,
+  });
 }

@@ -127,6 +127,11 @@ export interface SqliteStoreOptions {
    * event loop free in between (storeWriteChunk); smaller ones in one transaction.
    */
   writeChunk?: number;
+  /**
+   * A chunk's transaction also ends once it has run this long (storeWriteSliceMs), and delete chunks are sized to
+   * take about this long: the event loop is never held much longer, whatever the passages' size or the machine's load.
+   */
+  sliceMs?: number;
   /** A staged write whose process cannot be checked (another host) is taken for dead after this long without a chunk. */
   staleWriteMs?: number;
 }
@@ -209,6 +214,7 @@ export class SqliteStore implements DocumentStore {
   private db: Database.Database | null = null;
   private readonly writeChunk: number;
   private readonly staleWriteMs: number;
+  private readonly sliceMs: number;
   /** Whether the staging tables exist (not in a read-only snapshot of an older store). */
   private hasStaging = false;
   /** Chunked transactions run so far (writes and purges): lets tests see that a big write yielded. */
@@ -221,6 +227,7 @@ export class SqliteStore implements DocumentStore {
   ) {
     this.writeChunk = Math.max(1, options.writeChunk ?? CONFIG_DEFAULTS.storeWriteChunk);
     this.staleWriteMs = options.staleWriteMs ?? STALE_WRITE_MS;
+    this.sliceMs = options.sliceMs ?? CONFIG_DEFAULTS.storeWriteSliceMs;
   }
 
   static inDataDir(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -402,13 +409,22 @@ export class SqliteStore implements DocumentStore {
     try {
       const insert = insertPassage(db);
       const touch = db.prepare('UPDATE staged_writes SET touched_at = ? WHERE doc_id = ?');
-      const chunk = db.transaction((from: number) => {
-        for (const p of sorted.slice(from, from + this.writeChunk)) insert(p);
+      // passages [from, next): at most writeChunk of them, and no more once the transaction has run sliceMs
+      const chunk = db.transaction((from: number): number => {
+        const started = performance.now();
+        const end = Math.min(sorted.length, from + this.writeChunk);
+        let next = from;
+        while (next < end) {
+          insert(sorted[next++]!);
+          if (performance.now() - started >= this.sliceMs) break;
+        }
         touch.run(Date.now(), doc.id);
+        return next;
       });
-      for (let from = 0; from < sorted.length; from += this.writeChunk) {
+      for (let from = 0; from < sorted.length; ) {
         await yieldToEventLoop();
-        this.writing(action, () => withoutForeignKeys(db, () => chunk.immediate(from)));
+        const at = from;
+        from = this.writing(action, () => withoutForeignKeys(db, () => chunk.immediate(at)));
         this.chunkedTransactions++;
       }
       const commit = db.transaction((): WriteResult => {
@@ -458,12 +474,17 @@ export class SqliteStore implements DocumentStore {
            AND NOT EXISTS (SELECT 1 FROM documents WHERE id = ?) LIMIT ?)`,
     );
     let deleted = 0;
+    // one DELETE cannot stop halfway: its size follows the time the last one took, to take about sliceMs
+    let limit = Math.min(this.writeChunk, 50);
     for (;;) {
       await yieldToEventLoop();
-      const n = this.writing(`delete ${docId}`, () => chunk.run(docId, docId, docId, this.writeChunk).changes);
+      const started = performance.now();
+      const n = this.writing(`delete ${docId}`, () => chunk.run(docId, docId, docId, limit).changes);
+      const ms = performance.now() - started;
       this.chunkedTransactions++;
       deleted += n;
       if (n === 0) break;
+      limit = Math.max(1, Math.min(this.writeChunk, Math.round((limit * this.sliceMs) / Math.max(ms, 0.5))));
     }
     this.writing(`delete ${docId}`, () => db.prepare('DELETE FROM purges WHERE doc_id = ?').run(docId));
     return deleted;

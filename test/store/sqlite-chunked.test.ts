@@ -62,7 +62,7 @@ const rawPassages = (dir: string) => {
 describe('SqliteStore chunked writes and deletes', () => {
   it('writes a big document in chunks, yielding to the event loop, and shows it only whole', async () => {
     const dir = tempDir();
-    const store = SqliteStore.inDataDir(dir, { writeChunk: 50 });
+    const store = SqliteStore.inDataDir(dir, { writeChunk: 50, sliceMs: 1e9 }); // chunks by count only: exactly 20
     await store.init();
     const small = makeDoc('small.txt', ['alpha rivers and bridges of the north']);
     await store.writeDocument(small.doc, small.passages);
@@ -92,6 +92,16 @@ describe('SqliteStore chunked writes and deletes', () => {
     expect(await store.getPassages(doc.id)).toHaveLength(1000);
     expect((await store.search('alpha', { topK: 5 })).length).toBe(5);
     expect(await store.counts()).toEqual({ documents: 2, passages: 1001 });
+    await store.close();
+  });
+
+  it('ends a chunk early once its transaction has run sliceMs', async () => {
+    const store = SqliteStore.inDataDir(tempDir(), { writeChunk: 500, sliceMs: 1e-6 });
+    await store.init();
+    const { doc, passages } = bigDoc('sliced.txt', 600, 'theta');
+    await store.writeDocument(doc, passages);
+    expect(store.chunkedTransactions).toBeGreaterThanOrEqual(600); // one passage per transaction, then the purge-free end
+    expect(await store.getPassages(doc.id)).toHaveLength(600);
     await store.close();
   });
 
