@@ -27,10 +27,10 @@ export interface Server {
 
 /**
  * Starts `docqa serve --port 0` on loopback over `dataDir` with `env` (rate limit off, log level warn unless `env`
- * says otherwise) and resolves once it listens.
+ * says otherwise) and resolves once it listens. `cli`: another build's dist/cli/main.js (a before/after).
  */
-export async function startServer(dataDir: string, env: Record<string, string>): Promise<Server> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+export async function startServer(dataDir: string, env: Record<string, string>, cli: string = CLI): Promise<Server> {
+  const proc = spawn(process.execPath, [cli, 'serve', '--port', '0'], {
     env: { PATH: process.env.PATH, DOCQA_DATA_DIR: dataDir, DOCQA_LOG_LEVEL: 'warn', DOCQA_RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,10 +10,12 @@
  *             before/after. Variants set the serving path: inthread (DOCQA_READER_WORKERS=0, the old path),
  *             workers1 (1 worker, 2 intra-op threads), workers2 (2 workers x 1 thread), batched (1 worker,
  *             micro-batching 3 ms), batched2 (2 workers x 1 thread, micro-batching 3 ms).
- *   uploads   /healthz during a 45 MB text upload and during its DELETE; a 44-byte upload sent behind six slow DOCX
+ *   uploads   /healthz during a 45 MB text upload and during its DELETE (store in one transaction, DOCQA_STORE_WRITE_CHUNK=0,
+ *             and in chunks, the default); a 44-byte upload sent behind six slow DOCX
  *             uploads, with and without the small-file lane (DOCQA_INGEST_SMALL_FILE_BYTES=0 is the old FIFO).
  *   rss       RSS before and after `--asks` asks at concurrency 4 (after 200 warm-up asks), stopping after --seconds.
  *   --env K=V,K=V adds settings to every server (e.g. DOCQA_RETRIEVER_TOP_K=1 for cheaper asks).
+ *   --cli PATH runs the servers from another build (dist/cli/main.js of an older checkout) for a before/after.
  *
  * Build and run (needs data/squad/squad-v1.1-dev-b.json, `npx docqa data fetch squad`):
  *   npm run build && npx tsc -p bench/load/tsconfig.json
@@ -23,6 +25,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fmt, loadAvg, loopLagP99Ms, pct, rssMb, startServer as startDocqa, stopServer, type Server } from '../lib/server.js';
@@ -45,6 +48,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     asks: { type: 'string', default: '5000' },
     env: { type: 'string', default: '' },
+    // another build's CLI (e.g. a checkout of an older commit, built) to measure it with the same scenario
+    cli: { type: 'string', default: '' },
   },
 });
 const extraEnv = Object.fromEntries(
@@ -57,7 +62,9 @@ const extraEnv = Object.fromEntries(
 // --- corpus, questions, server ------------------------------------------------------------------------------
 const squad = loadDevB();
 const questions = questionsOf(squad);
-const startServer = (dataDir: string, env: Record<string, string>): Promise<Server> => startDocqa(dataDir, { ...env, ...extraEnv });
+const cli = args.cli ? path.resolve(args.cli) : undefined;
+if (cli && !fs.existsSync(cli)) throw new Error(`--cli ${cli} is missing`);
+const startServer = (dataDir: string, env: Record<string, string>): Promise<Server> => startDocqa(dataDir, { ...env, ...extraEnv }, cli);
 
 // --- measuring -------------------------------------------------------------------------------------------------
 /** GETs /healthz every 25 ms until stopped; resolves with the latencies (ms). */
@@ -185,40 +192,55 @@ async function scenarioUploads(dataDir: string): Promise<void> {
     sections: [{ paragraphs: Array.from({ length: 4 }, () => squad.data.flatMap((a) => a.paragraphs.map((p) => p.context))).flat() }],
   });
   console.log(`\ndocqa bench/load uploads: 45 MB text (${big.length} bytes), DOCX of ${slowDocx.length} bytes; load avg ${loadAvg()}`);
-  console.log('| variant | what | took ms | /healthz p50 / p99 / max ms (during) | loop lag p99 ms |');
-  console.log('|---|---|---|---|---|');
-  for (const [name, env] of [
-    ['old FIFO (DOCQA_INGEST_SMALL_FILE_BYTES=0)', { DOCQA_INGEST_SMALL_FILE_BYTES: '0' }],
-    ['default', {}],
-  ] as const) {
-    const server = await startServer(dataDir, env);
+  console.log('| variant | what | took ms | /healthz probes | /healthz p50 / p99 / max ms (during) | loop lag p99 ms | load avg after (1 5 15 min) |');
+  console.log('|---|---|---|---|---|---|---|');
+  // a 45 MB upload takes minutes on a loaded machine: longer than the default 60 s request timeout
+  const uploadEnv = { DOCQA_REQUEST_TIMEOUT_MS: '900000' };
+  // the 45 MB upload and its DELETE: the store in one transaction (the old path) and in chunks (the default)
+  const bigVariants: [string, Record<string, string>][] = args.cli
+    ? [[`--cli ${args.cli}`, {}]]
+    : [
+        ['one transaction (DOCQA_STORE_WRITE_CHUNK=0)', { DOCQA_STORE_WRITE_CHUNK: '0' }],
+        ['default (chunks of 500 passages)', {}],
+      ];
+  for (const [name, env] of bigVariants) {
+    const server = await startServer(dataDir, { ...uploadEnv, ...env });
     try {
       const row = (what: string, r: { ms: number; health: number[] }, lag: number) =>
-        console.log(`| ${name} | ${what} | ${fmt(r.ms)} | ${fmt(pct(r.health, 50), 1)} / ${fmt(pct(r.health, 99), 1)} / ${fmt(r.health.at(-1)!, 1)} | ${fmt(lag, 1)} |`);
-      if (name === 'default') {
-        await loopLagP99Ms(server.url);
-        const up = await timedWithProbe(server.url, async () => {
-          const res = await fetch(`${server.url}/v1/documents?name=big.txt`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: big });
-          return (await res.json()) as { documentId: string; passages: number; status: string };
-        });
-        row(`45 MB text upload (${up.value.status}, ${up.value.passages} passages)`, up, await loopLagP99Ms(server.url));
-        const del = await timedWithProbe(server.url, async () => (await fetch(`${server.url}/v1/documents/${up.value.documentId}`, { method: 'DELETE' })).status);
-        row(`its DELETE (${del.value})`, del, await loopLagP99Ms(server.url));
-      }
-      // six slow DOCX uploads, then a 44-byte one
+        console.log(`| ${name} | ${what} | ${fmt(r.ms)} | ${r.health.length} | ${fmt(pct(r.health, 50), 1)} / ${fmt(pct(r.health, 99), 1)} / ${fmt(r.health.at(-1)!, 1)} | ${fmt(lag, 1)} | ${loadAvg()} |`);
+      await loopLagP99Ms(server.url);
+      const up = await timedWithProbe(server.url, async () => {
+        const res = await fetch(`${server.url}/v1/documents?name=big-${Date.now()}.txt`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: big });
+        return { ...((await res.json()) as { documentId: string; passages: number; status: string }), http: res.status };
+      });
+      row(`45 MB text upload (${up.value.http} ${up.value.status}, ${up.value.passages} passages)`, up, await loopLagP99Ms(server.url));
+      const del = await timedWithProbe(server.url, async () => (await fetch(`${server.url}/v1/documents/${up.value.documentId}`, { method: 'DELETE' })).status);
+      row(`its DELETE (${del.value})`, del, await loopLagP99Ms(server.url));
+    } finally {
+      await stopServer(server);
+    }
+  }
+  // six slow DOCX uploads, then a 44-byte one (new text each time, so it is really converted and written)
+  for (const [name, env] of [
+    ['old FIFO (DOCQA_INGEST_SMALL_FILE_BYTES=0)', { DOCQA_INGEST_SMALL_FILE_BYTES: '0' }],
+    [args.cli ? `--cli ${args.cli}` : 'default', {}],
+  ] as const) {
+    const server = await startServer(dataDir, { ...uploadEnv, ...env });
+    try {
       const slow = Array.from({ length: 6 }, (_, i) => {
         const form = new FormData();
         form.append('file', new Blob([slowDocx]), `slow-${i}-${Date.now()}.docx`);
         const t = performance.now();
-        return fetch(`${server.url}/v1/documents`, { method: 'POST', body: form }).then(async (r) => (await r.text(), performance.now() - t));
+        return fetch(`${server.url}/v1/documents`, { method: 'POST', body: form }).then(async (r) => (await r.text(), `${fmt(performance.now() - t)} (${r.status})`));
       });
       await new Promise((r) => setTimeout(r, 300));
+      const note = `A small note ${Date.now() % 100000}: meeting on Tuesday.`.padEnd(44, '.');
       const small = await timedWithProbe(server.url, async () =>
-        (await fetch(`${server.url}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `small-${Date.now()}.txt`, text: 'A small note: the meeting is on Tuesday.....' }) })).status,
+        (await fetch(`${server.url}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `small-${Date.now()}.txt`, text: note }) })).status,
       );
-      row(`44-byte upload behind six slow DOCX (${small.value})`, small, NaN);
+      console.log(`| ${name} | 44-byte upload behind six slow DOCX (${small.value}) | ${fmt(small.ms)} | ${small.health.length} | ${fmt(pct(small.health, 50), 1)} / ${fmt(pct(small.health, 99), 1)} / ${fmt(small.health.at(-1)!, 1)} | - | ${loadAvg()} |`);
       const slowMs = await Promise.all(slow);
-      console.log(`| ${name} | the six DOCX uploads | ${slowMs.map((m) => fmt(m)).join(', ')} | | |`);
+      console.log(`| ${name} | the six DOCX uploads (status) | ${slowMs.join(', ')} | | | | ${loadAvg()} |`);
     } finally {
       await stopServer(server);
     }
