@@ -9,6 +9,9 @@
  *   - the ingest either completes or reports its failed files, and a rerun after the fault completes it;
  *   - once the cluster is yellow without the node, and again after the node is back (green): exact document and
  *     passage counts, the same answers as before the fault, identical on both servers.
+ * Beside them, a third index prefix has 0 replicas and one shard on each node (total_shards_per_node 1): without the
+ * node it has lost a shard, and the store must then fail (UnavailableError, a 503) rather than answer from the two
+ * shards left, which a plain search does (partial results); after the node is back its counts are exact again.
  *
  * The cluster is started by this test (and stopped afterwards) unless one already runs. Where it cannot start, the
  * test fails with CI=true and is skipped with a warning otherwise. ES_CLUSTER_REPORT=<file> writes what was measured.
@@ -21,6 +24,9 @@ import { promisify } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
+import { UnavailableError } from '../../src/errors.js';
+import { ElasticsearchStore } from '../../src/store/elasticsearch/store.js';
+import { makeDoc } from '../store/contract.js';
 import { DIST_CLI, startServer, stopServer } from '../helpers/dist.js';
 import { testIndexPrefix } from '../helpers/elasticsearch.js';
 import { TINY_ROBERTA } from '../helpers/services.js';
@@ -131,6 +137,8 @@ describe.runIf(up)('a 3-node Elasticsearch cluster losing a node (SIGKILL) under
   const corpus = path.join(work, 'corpus');
   const prefix = testIndexPrefix();
   const prefix2 = `${prefix}-during`;
+  const prefix0 = `${prefix}-lost`;
+  let lost: ElasticsearchStore | null = null;
   let urls: string[] = [];
   let raw: Client;
   const servers: ChildProcess[] = [];
@@ -173,8 +181,14 @@ describe.runIf(up)('a 3-node Elasticsearch cluster losing a node (SIGKILL) under
     };
   }
 
+  /** Health of the replicated indices (the replicas-0 prefix is red without the node, by design). */
   async function health(): Promise<{ status: string; number_of_nodes: number; unassigned_shards: number }> {
-    return (await raw.cluster.health()) as unknown as { status: string; number_of_nodes: number; unassigned_shards: number };
+    const index = [prefix, prefix2].flatMap((p) => [`${p}-passages`, `${p}-documents`]).join(',');
+    return (await raw.cluster.health({ index })) as unknown as {
+      status: string;
+      number_of_nodes: number;
+      unassigned_shards: number;
+    };
   }
 
   beforeAll(async () => {
@@ -188,12 +202,13 @@ describe.runIf(up)('a 3-node Elasticsearch cluster losing a node (SIGKILL) under
 
   afterAll(async () => {
     for (const s of servers) if (s.exitCode === null) await stopServer(s);
+    await lost?.close().catch(() => undefined);
     if (killed !== null && (await cluster('status')).code !== 0) await cluster('start-node', String(killed));
     if (raw) {
       // the servers' indices by name (action.destructive_requires_name forbids wildcards)
       const ours = (await raw.cat.indices({ index: `${prefix}*`, format: 'json', h: 'index' }).catch(() => [])) as { index: string }[];
       for (const { index } of ours) await raw.indices.delete({ index }, { ignore: [404] }).catch(() => undefined);
-      for (const p of [prefix, prefix2]) {
+      for (const p of [prefix, prefix2, prefix0]) {
         for (const t of ['passages', 'documents']) {
           await raw.indices.deleteIndexTemplate({ name: `${p}-${t}` }, { ignore: [404] }).catch(() => undefined);
         }
@@ -223,7 +238,7 @@ describe.runIf(up)('a 3-node Elasticsearch cluster losing a node (SIGKILL) under
     const settings = await raw.indices.getSettings({ index: `${prefix}-passages`, flat_settings: true });
     const live = Object.values(settings)[0]!.settings as Record<string, string>;
     expect([live['index.number_of_shards'], live['index.number_of_replicas']]).toEqual([SHARDS, REPLICAS]);
-    expect((await health()).status).toBe('green');
+    expect((await raw.cluster.health()).status).toBe('green');
 
     // 2. two servers (node URLs in opposite orders), the same answers from both
     for (const order of [urls, [...urls].reverse()]) {
@@ -240,6 +255,24 @@ describe.runIf(up)('a 3-node Elasticsearch cluster losing a node (SIGKILL) under
       baseline.set(q, a!.key!);
     }
     expect(new Set(baseline.values()).size).toBeGreaterThan(1);
+
+    // a prefix without replicas, one shard on each node
+    lost = new ElasticsearchStore({ url: urls.join(','), index: prefix0, shards: 3, replicas: '0', timeoutMs: 30_000 });
+    await lost.init();
+    for (const alias of Object.values(lost.aliases)) {
+      await raw.indices.putSettings({ index: alias, settings: { 'index.routing.allocation.total_shards_per_node': 1 } });
+    }
+    await raw.cluster.health({ index: `${prefix0}-passages,${prefix0}-documents`, wait_for_status: 'green', wait_for_no_relocating_shards: true, timeout: '120s' });
+    const lostDocs = Array.from({ length: 12 }, (_, i) =>
+      makeDoc(`lost-${i}.txt`, [`Basalt sample ${i} cooled from lava.`, `Sample ${i} was found near the volcano.`]),
+    );
+    for (const d of lostDocs) await lost.writeDocument(d.doc, d.passages);
+    const lostCounts = await lost.counts();
+    expect(lostCounts).toEqual({ documents: 12, passages: 24 });
+    const lostHits = (await lost.search('basalt lava', { topK: 20 })).map((h) => h.passage.id).sort();
+    expect(lostHits).toHaveLength(12);
+    const perNode = (await raw.cat.shards({ index: `${prefix0}-passages`, format: 'json', h: 'node,prirep' })) as unknown as { node: string }[];
+    expect(new Set(perNode.map((r) => r.node)).size).toBe(NODES);
 
     // 3. a stream of asks on both servers, an ingest, and the elected master SIGKILLed in the middle of them
     const statuses = new Map<number, number>();
@@ -299,6 +332,20 @@ describe.runIf(up)('a 3-node Elasticsearch cluster losing a node (SIGKILL) under
     } else {
       expect(duringRun.report!.summary.files.failed).toBe(0);
     }
+    // the replicas-0 prefix lost a shard: a plain search answers from the other two, docqa's store refuses
+    const partial = await raw.search({ index: `${prefix0}-passages`, size: 100, query: { match: { text: 'basalt lava' } } });
+    expect(partial._shards.failed).toBeGreaterThan(0);
+    expect(partial.hits.hits.length).toBeLessThan(lostHits.length);
+    const lostSearch = await lost.search('basalt lava', { topK: 20 }).catch((e: unknown) => e);
+    const lostCount = await lost.counts().catch((e: unknown) => e);
+    expect(lostSearch).toBeInstanceOf(UnavailableError);
+    expect(lostCount).toBeInstanceOf(UnavailableError);
+    report.replicas0WithoutNode = {
+      plainSearch: { shardsFailed: partial._shards.failed, hits: partial.hits.hits.length, of: lostHits.length },
+      storeSearch: (lostSearch as Error).message.slice(0, 200),
+      storeCounts: (lostCount as Error).message.slice(0, 200),
+    };
+
     expect(await counts(prefix)).toEqual(reference);
     for (const q of questions) {
       for (const u of serverUrls) {
@@ -333,6 +380,8 @@ describe.runIf(up)('a 3-node Elasticsearch cluster losing a node (SIGKILL) under
       expect(a!.key, `"${q}" after the node is back`).toBe(baseline.get(q));
       expect(b!.key, `"${q}" after the node is back, second server`).toBe(baseline.get(q));
     }
-    report.finalCounts = { [prefix]: await counts(prefix), [prefix2]: await counts(prefix2) };
+    expect(await lost.counts()).toEqual(lostCounts);
+    expect((await lost.search('basalt lava', { topK: 20 })).map((h) => h.passage.id).sort()).toEqual(lostHits);
+    report.finalCounts = { [prefix]: await counts(prefix), [prefix2]: await counts(prefix2), [prefix0]: await lost.counts() };
   }, 1_500_000);
 });
