@@ -617,7 +617,7 @@ export class ElasticsearchStore implements DocumentStore {
    * Pages through every hit of a query in `sort` order (search_after); `onPage` returns false to stop. `sort` must
    * order the hits totally by their own fields (end it with a unique one): a `_doc` tie-breaker is the Lucene doc
    * number, which a segment merge between two pages renumbers, and search_after then repeated a hit (the server
-   * kill harness saw passage 999 of a 1,450-passage document twice while other uploads were being written).
+   * kill harness saw a passage of a two-page document twice while other uploads were being written).
    */
   private async scan<T>(
     index: string,
