@@ -21,14 +21,14 @@
  *   npm run build && npx tsc -p bench/load/tsconfig.json
  *   node dist/bench-build/bench/load/load.js --scenario asks --variants inthread,workers1,batched --concurrency 1,4,16 --seconds 20
  *   node dist/bench-build/bench/load/load.js --scenario uploads
- *   node dist/bench-build/bench/load/load.js --scenario rss --asks 5000 --seconds 1200
+ *   node dist/bench-build/bench/load/load.js --scenario rss --asks 5000 --seconds 1200 [--warmup 200] [--sample-every 500]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { fmt, loadAvg, loopLagP99Ms, pct, rssMb, startServer as startDocqa, stopServer, type Server } from '../lib/server.js';
+import { fmt, loadAvg, loopLagP99Ms, metric, pct, rssMb, scrape, startServer as startDocqa, stopServer, type Server } from '../lib/server.js';
 import { ingestCorpus, loadDevB, questionsOf } from '../lib/squad.js';
 import { renderDocx } from '../../test/fixtures/documents/render.js';
 
@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '1,4,16' },
     seconds: { type: 'string', default: '20' },
     asks: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '200' },
+    'sample-every': { type: 'string', default: '0' },
     env: { type: 'string', default: '' },
     // another build's CLI (e.g. a checkout of an older commit, built) to measure it with the same scenario
     cli: { type: 'string', default: '' },
@@ -249,17 +251,38 @@ async function scenarioUploads(dataDir: string): Promise<void> {
 
 async function scenarioRss(dataDir: string): Promise<void> {
   const total = Number(args.asks);
+  const warmup = Number(args.warmup);
+  const every = Number(args['sample-every']) || total;
   const server = await startServer(dataDir, {});
   try {
-    await askLoad(server.url, 4, { total: 200 });
+    await askLoad(server.url, 4, { total: warmup });
     const before = rssMb(server.proc.pid!);
     const la = loadAvg();
-    const s = await askLoad(server.url, 4, { total, offset: 200, seconds: Number(args.seconds) });
-    const after = rssMb(server.proc.pid!);
-    console.log(`\ndocqa bench/load rss: up to ${total} asks (at most ${args.seconds} s) at concurrency 4 after 200 warm-up asks (load avg at start ${la}, at end ${loadAvg()})`);
+    const deadline = performance.now() + Number(args.seconds) * 1000;
+    const samples: { asks: number; rss: number; heap: number; seconds: number }[] = [];
+    const sum = { ok: 0, errors: 0, shed: 0, seconds: 0 };
+    let sent = 0;
+    while (sent < total && performance.now() < deadline) {
+      const n = Math.min(every, total - sent);
+      const s = await askLoad(server.url, 4, { total: n, offset: warmup + sent, seconds: (deadline - performance.now()) / 1000 });
+      sent += s.ok + s.errors + s.shed;
+      sum.ok += s.ok;
+      sum.errors += s.errors;
+      sum.shed += s.shed;
+      sum.seconds += s.seconds;
+      const heap = metric(await scrape(server.url), 'docqa_nodejs_heap_size_used_bytes') / 2 ** 20;
+      samples.push({ asks: sent, rss: rssMb(server.proc.pid!), heap, seconds: sum.seconds });
+    }
+    const after = samples.at(-1)?.rss ?? NaN;
+    console.log(`\ndocqa bench/load rss: up to ${total} asks (at most ${args.seconds} s) at concurrency 4 after ${warmup} warm-up asks (load avg at start ${la}, at end ${loadAvg()})`);
     console.log('| asks | ok | errors | shed 503 | answers/s | RSS MB before | RSS MB after | growth |');
     console.log('|---|---|---|---|---|---|---|---|');
-    console.log(`| ${s.ok + s.errors + s.shed} | ${s.ok} | ${s.errors} | ${s.shed} | ${fmt(s.ok / s.seconds, 2)} | ${fmt(before)} | ${fmt(after)} | ${fmt(((after - before) / before) * 100, 1)} % |`);
+    console.log(`| ${sent} | ${sum.ok} | ${sum.errors} | ${sum.shed} | ${fmt(sum.ok / sum.seconds, 2)} | ${fmt(before)} | ${fmt(after)} | ${fmt(((after - before) / before) * 100, 1)} % |`);
+    if (samples.length > 1) {
+      console.log('\n| asks after warm-up | RSS MB | V8 heap used MB | seconds |');
+      console.log('|---|---|---|---|');
+      for (const x of samples) console.log(`| ${x.asks} | ${fmt(x.rss)} | ${fmt(x.heap, 1)} | ${fmt(x.seconds)} |`);
+    }
   } finally {
     await stopServer(server);
   }
