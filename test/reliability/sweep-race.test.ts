@@ -97,18 +97,27 @@ describe.runIf(available)('the orphan sweep racing a write of the same document 
 });
 
 describe('the orphan sweep racing a write (SQLite)', () => {
-  it('has nothing to sweep (writes are transactions): a sweep during an ingest leaves the document whole', async () => {
-    const services = await tempServices();
+  it('a sweep during a chunked ingest leaves the live write alone and the document whole', async () => {
+    // 2-passage chunks: the write spans many transactions with the event loop free between them, so the sweep
+    // (which purges staged writes of dead processes) runs while this process's write is staged
+    const services = await tempServices({ storeWriteChunk: 2 });
     try {
-      expect(services.store.sweepOrphans).toBeUndefined();
-      const text = words(400, 'delta').join('\n\n');
-      const [swept, outcome] = await Promise.all([
-        services.ingestor.sweepOrphans(),
-        services.ingestor.ingest({ data: Buffer.from(text), name: 'delta.txt' }),
-      ]);
-      expect(swept).toEqual({ passages: 0, markers: 0 });
+      expect(services.store.sweepOrphans).toBeTypeOf('function');
+      const text = words(3000, 'delta').join('\n\n');
+      // sweep again and again for as long as the ingest runs (its chunks leave the event loop free in between)
+      let done = false;
+      const ingest = services.ingestor.ingest({ data: Buffer.from(text), name: 'delta.txt' }).finally(() => (done = true));
+      const swept: { passages: number; markers: number }[] = [];
+      while (!done) {
+        swept.push(await services.ingestor.sweepOrphans());
+        await new Promise((r) => setImmediate(r));
+      }
+      const outcome = await ingest;
+      expect(swept.length).toBeGreaterThan(1);
+      expect(swept.every((x) => x.passages === 0 && x.markers === 0)).toBe(true);
       expect(outcome.status).toBe('created');
       const doc = (await services.store.listDocuments())[0]!;
+      expect(doc.passageCount).toBeGreaterThan(4);
       expect((await services.store.getPassages(doc.id)).map((p) => p.seq)).toEqual([...Array(doc.passageCount).keys()]);
       expect(await services.store.counts()).toEqual({ documents: 1, passages: doc.passageCount });
     } finally {
