@@ -11,6 +11,7 @@ import { FAILURE_KINDS, failureKindOf } from '../../../src/documents/failure.js'
 import { prepareDocument } from '../../../src/documents/prepare.js';
 import type { Conversion } from '../../../src/ingest/conversion.js';
 import { errorMessage } from '../../../src/errors.js';
+import { prng } from '../../../src/eval/stats.js';
 import { renderDocx, renderPdf, squadArticle } from '../../fixtures/documents/render.js';
 import { makeZip, readZipEntries } from '../../fixtures/documents/zip.js';
 
@@ -32,23 +33,11 @@ export interface FuzzCase {
 
 // ---- PRNG ----
 
-/** mulberry32: a small, fast 32-bit PRNG; good enough to pick mutations, and identical on every platform. */
-export function mulberry32(state: number): () => number {
-  let a = state >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Rng {
   private readonly next: () => number;
   constructor(seed: number, index: number) {
     // mix seed and index so neighbouring cases are unrelated
-    this.next = mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
+    this.next = prng(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
   }
   float(): number {
     return this.next();
