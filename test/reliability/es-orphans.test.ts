@@ -5,14 +5,13 @@
  * document owns once their write is older than the grace period. Real Elasticsearch; the mid-bulk fault is a
  * TCP proxy that drops the connection on the third bulk request.
  */
-import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElasticsearchStore } from '../../src/store/elasticsearch/store.js';
 import { idKey } from '../../src/store/elasticsearch/mappings.js';
 import { toDocumentSource, toPassageSource } from '../../src/store/elasticsearch/records.js';
 import { makeDoc } from '../store/contract.js';
-import { elasticsearchAvailable, ES_URL, testIndexPrefix } from '../helpers/elasticsearch.js';
-import { faultProxy, type FaultProxy } from './helpers/proxy.js';
+import { elasticsearchAvailable } from '../helpers/elasticsearch.js';
+import { esFaultFixture } from './helpers/es-fault.js';
 
 const available = await elasticsearchAvailable('orphan passages after an interrupted Elasticsearch write');
 
@@ -20,42 +19,25 @@ const words = (n: number, tag: string) =>
   Array.from({ length: n }, (_, i) => `Passage ${i} of ${tag} says the turbine ${tag}${i} spins at ${i * 7} rpm.`);
 
 describe.runIf(available)('orphan passages of interrupted Elasticsearch writes (real ES)', () => {
-  const raw = new Client({ node: ES_URL });
-  const prefix = testIndexPrefix();
-  const store = new ElasticsearchStore({ url: ES_URL, index: prefix });
-  let proxy: FaultProxy;
-  beforeAll(async () => {
-    await store.init();
-    proxy = await faultProxy(ES_URL);
-  });
-  afterAll(async () => {
-    await store.drop();
-    await store.close();
-    await raw.close();
-    await proxy.close();
-  });
-
-  const rawPassages = async (docId: string) => {
-    await raw.indices.refresh({ index: store.aliases.passages });
-    return (await raw.count({ index: store.aliases.passages, query: { term: { docId } } })).count;
-  };
+  const fx = esFaultFixture();
+  const { raw, prefix, store, rawPassages } = fx;
 
   it('a write cut mid-bulk leaves invisible passages, which the sweep deletes once the write is older than the grace period', async () => {
     const flaky = new ElasticsearchStore({
-      url: proxy.url,
+      url: fx.proxy.url,
       index: prefix,
       bulkBatchSize: 5,
       retry: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 10 },
     });
     const big = makeDoc('big.txt', words(60, 'alpha'));
-    const cut = proxy.refuseOn(/_bulk/u, 3);
+    const cut = fx.proxy.refuseOn(/_bulk/u, 3);
     const failed = await flaky.writeDocument(big.doc, big.passages).then(
       () => null,
       (e: unknown) => e as Error,
     );
     await cut;
     expect(failed?.name).toBe('UnavailableError');
-    await proxy.restore();
+    await fx.proxy.restore();
     await flaky.close();
 
     const left = await rawPassages(big.doc.id);

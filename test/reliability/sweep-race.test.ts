@@ -6,15 +6,14 @@
  * interleaving is the same in every run. SQLite writes are transactions and have nothing to sweep: the same race
  * through the Ingestor is checked there too.
  */
-import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElasticsearchStore } from '../../src/store/elasticsearch/store.js';
 import { idKey } from '../../src/store/elasticsearch/mappings.js';
 import { toDocumentSource, toPassageSource } from '../../src/store/elasticsearch/records.js';
 import { makeDoc } from '../store/contract.js';
-import { elasticsearchAvailable, ES_URL, testIndexPrefix } from '../helpers/elasticsearch.js';
+import { elasticsearchAvailable } from '../helpers/elasticsearch.js';
 import { tempServices } from '../helpers/services.js';
-import { faultProxy, type FaultProxy } from './helpers/proxy.js';
+import { esFaultFixture } from './helpers/es-fault.js';
 
 const available = await elasticsearchAvailable('the orphan sweep racing a write (Elasticsearch)');
 
@@ -22,25 +21,8 @@ const words = (n: number, tag: string) =>
   Array.from({ length: n }, (_, i) => `Passage ${i} of ${tag} says the rotor ${tag}${i} turns at ${i * 3} rpm.`);
 
 describe.runIf(available)('the orphan sweep racing a write of the same document (real Elasticsearch)', () => {
-  const raw = new Client({ node: ES_URL });
-  const prefix = testIndexPrefix();
-  const store = new ElasticsearchStore({ url: ES_URL, index: prefix });
-  let proxy: FaultProxy;
-  beforeAll(async () => {
-    await store.init();
-    proxy = await faultProxy(ES_URL);
-  });
-  afterAll(async () => {
-    await store.drop();
-    await store.close();
-    await raw.close();
-    await proxy.close();
-  });
-
-  const rawPassages = async (docId: string) => {
-    await raw.indices.refresh({ index: store.aliases.passages });
-    return (await raw.count({ index: store.aliases.passages, query: { term: { docId } } })).count;
-  };
+  const fx = esFaultFixture();
+  const { raw, prefix, store, rawPassages } = fx;
 
   /** What a dead write of `doc` left: its first `n` passages, and (unless null) a marker stamped an hour ago. */
   const deadWrite = async (d: ReturnType<typeof makeDoc>, n: number, marker: boolean) => {
@@ -63,10 +45,10 @@ describe.runIf(available)('the orphan sweep racing a write of the same document 
   ])('leftovers of %s: a write of the same document during the sweep commits whole and stays whole', async (_label, marker, tag) => {
     const d = makeDoc(`${tag}.txt`, words(60, tag));
     await deadWrite(d, 10, marker);
-    const sweeper = new ElasticsearchStore({ url: proxy.url, index: prefix });
+    const sweeper = new ElasticsearchStore({ url: fx.proxy.url, index: prefix });
     // the sweep has read the dead write's marker and passages and decided to delete them; its first deletion
     // request is held back while the document is written again, whole, and committed
-    const hold = proxy.holdOn(/_bulk/u, 1);
+    const hold = fx.proxy.holdOn(/_bulk/u, 1);
     const sweeping = sweeper.sweepOrphans();
     await hold.held;
     expect((await store.writeDocument(d.doc, d.passages)).status).toBe('created');
