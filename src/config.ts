@@ -158,6 +158,12 @@ const schema = z.object({
    */
   readerWorkers: int(0, 64).default(1),
   /**
+   * Nice value of the reader worker threads and of onnxruntime's threads they start (Linux: a per-thread
+   * setting): the event loop, which serves /healthz, /metrics and uploads, goes first when the cores are busy
+   * reading (bench/load: /healthz p99 6 vs 15 ms at 16 clients, answers/s -2 %, docs/performance.md). 0: no change.
+   */
+  readerNice: int(0, 19).default(10),
+  /**
    * Micro-batching across concurrent asks: windows arriving within this many ms share one session run of at most
    * readerBatchSize windows, length-bucketed. 0: off (each ask runs its own batches). Off by default: on 2 CPU
    * cores it did not raise throughput (docs/performance.md).

@@ -116,6 +116,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
       executionProvider: config.executionProvider,
       threads: config.threads,
       workers: config.readerWorkers,
+      nice: config.readerNice,
       batchWaitMs: config.readerBatchWaitMs,
       maxBatch: config.readerBatchSize,
     }).then((r) => {

@@ -9,7 +9,8 @@
  *             event-loop lag p99 (the server's own docqa_nodejs_eventloop_lag_p99_seconds over the phase), RSS
  *             before/after. Variants set the serving path: inthread (DOCQA_READER_WORKERS=0, the old path),
  *             workers1 (1 worker, 2 intra-op threads), workers2 (2 workers x 1 thread), batched (1 worker,
- *             micro-batching 3 ms), batched2 (2 workers x 1 thread, micro-batching 3 ms).
+ *             micro-batching 3 ms), batched2 (2 workers x 1 thread, micro-batching 3 ms); workers1 runs its
+ *             worker at nice 0, nice5 and nice10 at those nice values (DOCQA_READER_NICE).
  *   uploads   /healthz during a 45 MB text upload and during its DELETE (store in one transaction, DOCQA_STORE_WRITE_CHUNK=0,
  *             and in chunks, the default); a 44-byte upload sent behind six slow DOCX
  *             uploads, with and without the small-file lane (DOCQA_INGEST_SMALL_FILE_BYTES=0 is the old FIFO).
@@ -34,7 +35,9 @@ import { renderDocx } from '../../test/fixtures/documents/render.js';
 
 const VARIANTS: Record<string, Record<string, string>> = {
   inthread: { DOCQA_READER_WORKERS: '0' },
-  workers1: { DOCQA_READER_WORKERS: '1' },
+  workers1: { DOCQA_READER_WORKERS: '1', DOCQA_READER_NICE: '0' },
+  nice5: { DOCQA_READER_WORKERS: '1', DOCQA_READER_NICE: '5' },
+  nice10: { DOCQA_READER_WORKERS: '1', DOCQA_READER_NICE: '10' },
   workers2: { DOCQA_READER_WORKERS: '2' },
   batched: { DOCQA_READER_WORKERS: '1', DOCQA_READER_BATCH_WAIT_MS: '3' },
   batched2: { DOCQA_READER_WORKERS: '2', DOCQA_READER_BATCH_WAIT_MS: '3' },

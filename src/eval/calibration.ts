@@ -21,7 +21,8 @@ import {
   candidateFeatures,
   logisticScore,
   calibratedConfidence,
-  interpolate,
+  namesAbsent,
+  secondStage,
   CONFIDENCE_TARGET,
   FEATURE_NAMES,
   type Calibrator,
@@ -46,6 +47,8 @@ export const DEFAULT_FOLDS = 5;
 export const THRESHOLD_RULES = ['one-se', 'best-f1'] as const;
 export type ThresholdRule = (typeof THRESHOLD_RULES)[number];
 export const DEFAULT_THRESHOLD_RULE: ThresholdRule = 'one-se';
+/** Best answers without the question's names needed to fit their own isotonic map (fewer: the common map serves). */
+export const MIN_NAMES_ABSENT = 50;
 /** Bootstrap resamples for the standard error of the one-se rule (seeded: the same data give the same choice). */
 const BOOTSTRAP_SAMPLES = 200;
 
@@ -412,6 +415,8 @@ export interface FitOptions {
   perQuestion?: number;
   l2?: number;
   isotonic?: boolean;
+  /** A second isotonic map for answers whose passage holds none of the question's names (default true). */
+  namesAbsentMap?: boolean;
   /** Folds of the cross-fitting (DEFAULT_FOLDS; 0 or 1: in-sample). */
   folds?: number;
   thresholdRule?: ThresholdRule;
@@ -454,17 +459,21 @@ export function fitCalibrator(records: readonly CandidateRecord[], options: FitO
       })
     : bestScores(records, stage)
   ).filter((b): b is Required<typeof b> => b.score !== undefined);
+  const absent = scored.filter((b) => namesAbsent(b.candidate.features));
   if (options.isotonic ?? true) {
     if (scored.length > 0) calibrator.isotonic = isotonicFit(scored.map((b) => b.score), scored.map((b) => b.correct));
+    if ((options.namesAbsentMap ?? true) && absent.length >= MIN_NAMES_ABSENT) {
+      calibrator.isotonicNamesAbsent = isotonicFit(absent.map((b) => b.score), absent.map((b) => b.correct));
+    }
   }
   // decisions on the scores above (out-of-fold when cross-fitted): the minimum is not chosen on a fit's own optimism
-  const toConfidence = (score: number) => (calibrator.isotonic ? interpolate(calibrator.isotonic, score) : score);
+  const toConfidence = (b: (typeof scored)[number]) => secondStage(calibrator, b.score, namesAbsent(b.candidate.features));
   const byRecord = new Map(scored.map((b) => [b.record, b]));
   const ds: Decision[] = records.map((r) => {
     const b = byRecord.get(r);
     if (!b) return { hasAnswer: r.answers.length > 0, confidence: -1, f1: 0, exact: 0 };
     const f1 = candidateF1(r, b.candidate);
-    return { hasAnswer: r.answers.length > 0, confidence: toConfidence(b.score), f1, exact: f1 > 0 ? scorePrediction(r.answers, b.candidate.text).exact : 0 };
+    return { hasAnswer: r.answers.length > 0, confidence: toConfidence(b), f1, exact: f1 > 0 ? scorePrediction(r.answers, b.candidate.text).exact : 0 };
   });
   const hasUnanswerable = ds.some((d) => !d.hasAnswer);
   const choice = rule === 'one-se' ? oneSeMinConfidence(ds) : { ...bestMinConfidence(ds), standardError: undefined };
@@ -477,6 +486,7 @@ export function fitCalibrator(records: readonly CandidateRecord[], options: FitO
     perQuestion,
     l2,
     isotonic: calibrator.isotonic !== undefined,
+    namesAbsentMap: calibrator.isotonicNamesAbsent !== undefined ? `${absent.length} best answers without the question's names` : false,
     crossFitFolds: folds > 1 ? folds : 0,
     iterations: fit.iterations,
     questions: report.questions,

@@ -63,6 +63,12 @@ export interface Calibrator {
    * output is the confidence.
    */
   isotonic?: { x: number[]; y: number[] };
+  /**
+   * The same kind of map for answers whose passage holds none of the question's names (`passageNames` 0: "What is
+   * the capital of France?" answered from a passage without "France"), fitted on those answers alone: they are
+   * right far less often than the logistic's linear sum says. Absent: `isotonic` serves all answers.
+   */
+  isotonicNamesAbsent?: { x: number[]; y: number[] };
   /** The best answer's confidence below which docqa says "no answer" (chosen for best F1 on the fitting set). */
   minConfidence: number;
   /** Where it came from: data sets with their sha256, questions, date... (informational). */
@@ -92,10 +98,44 @@ const STOPWORDS = new Set(
     .split(' '),
 );
 
-/** The question's names: capitalised words after its first word (lower case, each once): "France", "Tesla". */
+/**
+ * The question's names: capitalised words after its first word (lower case, each once): "France", "Tesla". Words of
+ * one or two characters ("SP", "U2", the "V" and "A" of "V&A") are left out: abbreviations a passage spells out.
+ */
 export function questionNames(s: string): string[] {
   const words = s.match(WORD) ?? [];
-  return [...new Set(words.slice(1).filter((w) => /^\p{Lu}/u.test(w)).map((w) => w.toLowerCase()))].filter((w) => !STOPWORDS.has(w));
+  return [...new Set(words.slice(1).filter((w) => /^\p{Lu}/u.test(w) && w.length > 2).map((w) => w.toLowerCase()))].filter(
+    (w) => !STOPWORDS.has(w),
+  );
+}
+
+/** Characters two words must share at the start to count as forms of one name ("Kenya" / "Kenyans"). */
+const NAME_PREFIX = 4;
+
+/**
+ * Does `word` name the same thing as `name`: equal, or sharing a start of at least NAME_PREFIX characters that is
+ * all of the shorter word but its last letter at most ("Kenya"/"Kenyans", "Germany"/"German",
+ * "Ctenophora"/"ctenophores"; not "Britain"/"British", not "Iran"/"Iraq").
+ */
+export function sameName(name: string, word: string): boolean {
+  if (name === word) return true;
+  const shorter = Math.min(name.length, word.length);
+  let common = 0;
+  while (common < shorter && name[common] === word[common]) common++;
+  return common >= Math.max(NAME_PREFIX, shorter - 1);
+}
+
+/** The share of `names` of which `text` holds a form (sameName). */
+function nameCoverage(names: readonly string[], text: string): number {
+  if (names.length === 0) return 1;
+  const byStart = new Map<string, string[]>();
+  for (const w of new Set(text.toLowerCase().match(WORD) ?? [])) {
+    const key = w.slice(0, NAME_PREFIX);
+    const list = byStart.get(key);
+    if (list) list.push(w);
+    else byStart.set(key, [w]);
+  }
+  return names.filter((n) => (byStart.get(n.slice(0, NAME_PREFIX)) ?? []).some((w) => sameName(n, w))).length / names.length;
 }
 
 /** The question's content words (lower case, no function words), each once. */
@@ -103,9 +143,9 @@ export function contentWords(s: string): string[] {
   return [...new Set((s.toLowerCase().match(WORD) ?? []).filter((w) => !STOPWORDS.has(w)))];
 }
 
-/** The share of `words` around (not in) the answer span: a right answer usually sits among the question's words. */
-function nearCoverage(words: readonly string[], text: string, start: number, end: number): number {
-  return coverage(words, text.slice(Math.max(0, start - NEAR_CHARS), start) + ' ' + text.slice(end, end + NEAR_CHARS));
+/** The text around (not in) the answer span: a right answer usually sits among the question's words. */
+function nearText(text: string, start: number, end: number): string {
+  return text.slice(Math.max(0, start - NEAR_CHARS), start) + ' ' + text.slice(end, end + NEAR_CHARS);
 }
 
 function coverage(words: readonly string[], text: string): number {
@@ -170,7 +210,8 @@ export function candidateFeatures(
     const { span } = c;
     const bm25 = passageBm25.get(span.passageId) ?? 0;
     const key = keys[i]!;
-    const passageNames = coverage(names, passageText.get(span.passageId) ?? '');
+    const passageNames = nameCoverage(names, passageText.get(span.passageId) ?? '');
+    const near = nearText(passageText.get(span.passageId) ?? '', span.charStart, span.charEnd);
     const values: Record<FeatureName, number> = {
       margin: margins[i]!,
       logit: span.logit,
@@ -191,8 +232,8 @@ export function candidateFeatures(
       passageCoverage: passageCoverage.get(span.passageId) ?? 0,
       bestCoverage,
       missingWordsLog: Math.log1p(missing),
-      nearCoverage: nearCoverage(content, passageText.get(span.passageId) ?? '', span.charStart, span.charEnd),
-      nearNames: nearCoverage(names, passageText.get(span.passageId) ?? '', span.charStart, span.charEnd),
+      nearCoverage: coverage(content, near),
+      nearNames: nameCoverage(names, near),
       passageNames,
     };
     return FEATURE_NAMES.map((f) => values[f]);
@@ -231,8 +272,18 @@ export function interpolate(points: { x: readonly number[]; y: readonly number[]
 
 /** The calibrator's confidence for one feature vector (in FEATURE_NAMES order). */
 export function calibratedConfidence(calibrator: Calibrator, features: readonly number[]): number {
-  const p = logisticScore(calibrator, features);
-  return calibrator.isotonic ? interpolate(calibrator.isotonic, p) : p;
+  return secondStage(calibrator, logisticScore(calibrator, features), namesAbsent(features));
+}
+
+/** Does the answer's passage hold none of the question's names (which has some)? */
+export function namesAbsent(features: readonly number[]): boolean {
+  return features[FEATURE_NAMES.indexOf('passageNames')] === 0;
+}
+
+/** The isotonic map that applies (see `isotonicNamesAbsent`) on the logistic output `p`; `p` without a map. */
+export function secondStage(calibrator: Pick<Calibrator, 'isotonic' | 'isotonicNamesAbsent'>, p: number, absent: boolean): number {
+  const map = absent && calibrator.isotonicNamesAbsent ? calibrator.isotonicNamesAbsent : calibrator.isotonic;
+  return map ? interpolate(map, p) : p;
 }
 
 /**
@@ -262,13 +313,15 @@ export function parseCalibrator(value: unknown): Calibrator | string | undefined
   }
   if (c.scale!.some((s) => s === 0)) return 'calibration.scale must not contain 0';
   if (typeof c.bias !== 'number' || !Number.isFinite(c.bias)) return 'calibration.bias must be a finite number';
-  if (c.isotonic !== undefined) {
-    const { x, y } = c.isotonic ?? {};
+  for (const key of ['isotonic', 'isotonicNamesAbsent'] as const) {
+    if (c[key] === undefined) continue;
+    const { x, y } = c[key] ?? {};
     const ok = (a: unknown): a is number[] => Array.isArray(a) && a.length > 0 && a.every((v) => typeof v === 'number' && v >= 0 && v <= 1);
     if (!ok(x) || !ok(y) || x.length !== y.length || x.some((v, i) => i > 0 && v <= x[i - 1]!) || y.some((v, i) => i > 0 && v < y[i - 1]!)) {
-      return 'calibration.isotonic must be points {x: ascending, y: non-decreasing}, numbers in [0, 1] of equal count';
+      return `calibration.${key} must be points {x: ascending, y: non-decreasing}, numbers in [0, 1] of equal count`;
     }
   }
+  if (c.isotonicNamesAbsent !== undefined && c.isotonic === undefined) return 'calibration.isotonicNamesAbsent needs calibration.isotonic';
   if (typeof c.minConfidence !== 'number' || !(c.minConfidence >= 0 && c.minConfidence <= 1)) {
     return 'calibration.minConfidence must be a number in [0, 1]';
   }

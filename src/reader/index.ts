@@ -63,6 +63,8 @@ export interface OpenReaderOptions extends LoadReaderOptions {
   workers: number;
   /** Reads handed to one worker at a time (more lets its micro-batcher join them). */
   maxInFlightPerWorker?: number;
+  /** Nice value of the worker threads and the onnxruntime threads they start (0: unchanged; not for workers 0). */
+  nice?: number;
 }
 
 /**
@@ -71,11 +73,11 @@ export interface OpenReaderOptions extends LoadReaderOptions {
  * TypeScript sources directly, as the tests do).
  */
 export async function openReader(options: OpenReaderOptions): Promise<Reader> {
-  const { workers, maxInFlightPerWorker, ...reader } = options;
+  const { workers, maxInFlightPerWorker, nice, ...reader } = options;
   if (workers <= 0 || !fs.existsSync(fileURLToPath(READER_WORKER_SCRIPT))) return loadReader(reader);
   return ReaderPool.start({
     workers,
     maxInFlightPerWorker: maxInFlightPerWorker ?? ((reader.batchWaitMs ?? 0) > 0 ? 16 : 2),
-    reader: { ...reader, modelDir: path.resolve(reader.modelDir), threads: threadsPerWorker(reader.threads ?? 0, workers) },
+    reader: { ...reader, modelDir: path.resolve(reader.modelDir), threads: threadsPerWorker(reader.threads ?? 0, workers), nice: nice ?? 0 },
   });
 }

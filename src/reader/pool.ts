@@ -27,13 +27,16 @@ export type WorkerMessage =
   | { type: 'result'; id: number; ok: true; result: ReadResult }
   | { type: 'result'; id: number; ok: false; error: SerializedError };
 
+/** A worker's workerData: what it loads, and the nice value it sets on its own thread first (0: unchanged). */
+export type WorkerReaderOptions = LoadReaderOptions & { nice?: number };
+
 export interface ReaderPoolOptions {
   /** Worker threads (each holds one ONNX session). */
   workers: number;
   /** Reads handed to one worker at a time. */
   maxInFlightPerWorker: number;
   /** What each worker loads (workerData of the worker script). */
-  reader: LoadReaderOptions;
+  reader: WorkerReaderOptions;
   /** The worker script (tests pass a stand-in). */
   script?: URL;
 }
@@ -92,7 +95,7 @@ export class ReaderPool implements Reader {
     return pool;
   }
 
-  private static spawnReady(script: URL, reader: LoadReaderOptions): Promise<{ worker: Worker; model: ModelInfo }> {
+  private static spawnReady(script: URL, reader: WorkerReaderOptions): Promise<{ worker: Worker; model: ModelInfo }> {
     const worker = new Worker(fileURLToPath(script), { workerData: reader });
     return new Promise((resolve, reject) => {
       const onMessage = (m: WorkerMessage) => {

@@ -105,6 +105,40 @@ function record(id: string, answers: string[], document: string | null, candidat
   };
 }
 
+describe('fitCalibrator: answers without the question names', () => {
+  // answerable questions are right with probability sigmoid(1.5 margin - 1) when the passage holds the question's
+  // names (passageNames 1), and one time in twenty when it holds none of them, whatever the margin
+  const rand = prng(5);
+  const records: CandidateRecord[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const answerable = i % 2 === 0;
+    const absent = i % 5 === 0;
+    const m = answerable ? -2 + 6 * rand() : -3 + 4 * rand();
+    const right = answerable && rand() < (absent ? 0.05 : sigmoid(1.5 * m - 1));
+    const r = record(`q${i}`, answerable ? ['Paris'] : [], null, [[right ? 'Paris' : 'Lyon', 'd', m], ['Nice', 'd', m - 1]]);
+    for (const c of r.candidates) c.features[FEATURE_NAMES.indexOf('passageNames')] = absent ? 0 : 1;
+    records.push(r);
+  }
+
+  it('fits a second isotonic map for them, which the linear sum could not express, unless told not to', () => {
+    const c = fitCalibrator(records, { features: ['margin', 'passageNames'] });
+    expect(c.isotonicNamesAbsent).toBeDefined();
+    expect(parseCalibrator(JSON.parse(JSON.stringify(c)))).toEqual(c);
+    const high = (cal: typeof c, absent: boolean) => {
+      const f = FEATURE_NAMES.map(() => 0);
+      f[FEATURE_NAMES.indexOf('margin')] = 3.5;
+      f[FEATURE_NAMES.indexOf('passageNames')] = absent ? 0 : 1;
+      return calibratedConfidence(cal, f);
+    };
+    expect(high(c, false)).toBeGreaterThan(0.8);
+    expect(high(c, true)).toBeLessThan(0.25);
+    // one map over the linear sum stays over-confident on them (true rate 0.05)
+    const single = fitCalibrator(records, { features: ['margin', 'passageNames'], namesAbsentMap: false });
+    expect(single.isotonicNamesAbsent).toBeUndefined();
+    expect(high(single, true)).toBeGreaterThan(high(c, true) + 0.1);
+  });
+});
+
 describe('features from raw inputs', () => {
   it('computes the features of a record again with the current code, from the passages and spans it keeps', () => {
     const r = record('q', ['Smiljan'], null, [['Smiljan', 'd', 3]]);

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { candidateFeatures, contentWords, FEATURE_NAMES, normalizeText, questionNames, type FeatureName } from '../../src/qa/confidence.js';
+import {
+  calibratedConfidence,
+  candidateFeatures,
+  contentWords,
+  FEATURE_NAMES,
+  normalizeText,
+  parseCalibrator,
+  questionNames,
+  sameName,
+  type Calibrator,
+  type FeatureName,
+} from '../../src/qa/confidence.js';
 import type { AnswerSpan } from '../../src/reader/types.js';
 import type { SearchHit } from '../../src/store/store.js';
 
@@ -65,5 +76,53 @@ describe('candidate features', () => {
 
   it('normalises answers as SQuAD does, for agreement', () => {
     expect(normalizeText('The  Smiljan, Croatia!')).toBe('smiljan croatia');
+  });
+
+  it('matches forms of a name, not look-alikes, and leaves out one- and two-letter abbreviations', () => {
+    expect(sameName('kenya', 'kenyans')).toBe(true);
+    expect(sameName('germany', 'german')).toBe(true);
+    expect(sameName('ctenophora', 'ctenophores')).toBe(true);
+    expect(sameName('britain', 'british')).toBe(false);
+    expect(sameName('iran', 'iraq')).toBe(false);
+    expect(sameName('france', 'french')).toBe(false);
+    expect(questionNames('Which SP committee has the V&A a U2 iPod from Kenya?')).toEqual(['kenya']);
+    const names = candidateFeatures('What sports are Kenyans active in?', [{ span: span('p1', 'Smiljan', 9, 1), rankScore: 1 }], [hit('p1', 'In Kenya people play cricket.', 5)], 0.1);
+    // the passage is TEXTS.p1 by span(), but the feature reads the hit's text: 'Kenya' is a form of 'Kenyans'
+    expect(names[0]![FEATURE_NAMES.indexOf('passageNames')]).toBe(1);
+  });
+});
+
+describe('calibrated confidence', () => {
+  const base: Calibrator = {
+    method: 'logistic',
+    target: 'f1>=0.5',
+    features: ['margin'],
+    mean: [0],
+    scale: [1],
+    weights: [1],
+    bias: 0,
+    isotonic: { x: [0, 1], y: [0, 1] },
+    minConfidence: 0.2,
+  };
+  const row = (margin: number, passageNames: number) => {
+    const v = FEATURE_NAMES.map(() => 0);
+    v[FEATURE_NAMES.indexOf('margin')] = margin;
+    v[FEATURE_NAMES.indexOf('passageNames')] = passageNames;
+    return v;
+  };
+
+  it('maps answers without the question names through their own isotonic map when there is one', () => {
+    const c = { ...base, isotonicNamesAbsent: { x: [0, 1], y: [0, 0.1] } };
+    const p = 1 / (1 + Math.exp(-2));
+    expect(calibratedConfidence(c, row(2, 1))).toBeCloseTo(p, 12);
+    expect(calibratedConfidence(c, row(2, 0.5))).toBeCloseTo(p, 12);
+    expect(calibratedConfidence(c, row(2, 0))).toBeCloseTo(0.1 * p, 12);
+    expect(calibratedConfidence(base, row(2, 0))).toBeCloseTo(p, 12);
+  });
+
+  it('refuses a names map that is malformed or has no common map', () => {
+    expect(parseCalibrator({ ...base, isotonicNamesAbsent: { x: [0, 1], y: [0.5, 0.1] } })).toMatch(/isotonicNamesAbsent/);
+    expect(parseCalibrator({ ...base, isotonic: undefined, isotonicNamesAbsent: { x: [0, 1], y: [0, 1] } })).toMatch(/needs calibration.isotonic/);
+    expect(typeof parseCalibrator({ ...base, isotonicNamesAbsent: { x: [0, 1], y: [0, 0.1] } })).toBe('object');
   });
 });

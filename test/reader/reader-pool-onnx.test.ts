@@ -4,7 +4,7 @@
  * answered (also through the micro-batcher), and a worker stopped mid-read gives a clean 503 error while the pool
  * replaces it and answers again.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_DIR } from '../../src/config.js';
@@ -93,6 +93,39 @@ describe('ReaderPool with the bundled ONNX model', () => {
       const again = await Promise.all(asks.map((a) => pool.read(a.question, a.passages)));
       expect(again.map(answersOf)).toEqual(expected);
       expect(pool.replaced).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+/** The nice value (field 19 of /proc/self/task/<tid>/stat) of each thread of this process. */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+    } catch {
+      return []; // a thread that ended meanwhile
+    }
+  });
+}
+
+describe('ReaderPool nice value (DOCQA_READER_NICE)', () => {
+  it.runIf(process.platform === 'linux')('lowers the priority of its worker and of the onnxruntime threads it starts, not of this thread', async () => {
+    const before = threadNices().filter((n) => n === 7).length;
+    const pool = await ReaderPool.start({
+      workers: 1,
+      maxInFlightPerWorker: 2,
+      script: pathToFileURL(DIST_READER_WORKER),
+      reader: { modelDir: DEFAULT_MODEL_DIR, threads: 2, nice: 7 },
+    });
+    try {
+      const result = await pool.read(asks[0]!.question, asks[0]!.passages);
+      expect(result.spans.length).toBeGreaterThan(0);
+      // the worker thread and onnxruntime's second intra-op thread (the calling thread is the first)
+      expect(threadNices().filter((n) => n === 7).length - before).toBeGreaterThanOrEqual(2);
+      expect(threadNices()[0]).toBe(0); // the main thread (first task) keeps its priority
     } finally {
       await pool.close();
     }

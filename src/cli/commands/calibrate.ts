@@ -45,6 +45,7 @@ export function calibrateCommand(): Command {
       return n;
     })
     .option('--no-isotonic', 'fit the logistic regression alone, without the isotonic map')
+    .option('--no-names-map', "one isotonic map for all answers (default: a second one for answers whose passage holds none of the question's names)")
     .option(
       '--folds <k>',
       `cross-fitting: the isotonic map and the minimum confidence are fitted on out-of-fold scores, folds by article (default ${DEFAULT_FOLDS}; 0: in-sample)`,
@@ -77,6 +78,7 @@ export function calibrateCommand(): Command {
           perQuestion: flags.perQuestion,
           l2: flags.l2,
           isotonic: flags.isotonic,
+          namesAbsentMap: flags.namesMap,
           folds: flags.folds,
           thresholdRule: flags.thresholdRule,
           features: flags.features,
