@@ -160,9 +160,11 @@ const schema = z.object({
   /**
    * Nice value of the reader worker threads and of onnxruntime's threads they start (Linux: a per-thread
    * setting): the event loop, which serves /healthz, /metrics and uploads, goes first when the cores are busy
-   * reading (bench/load: /healthz p99 6 vs 15 ms at 16 clients, answers/s -2 %, docs/performance.md). 0: no change.
+   * reading (bench/load: /healthz p99 6 vs 15 ms at 16 clients, answers/s -2 %, docs/performance.md). 0 (the
+   * default): no change. Off by default because the model then also loads at that priority, before docqa
+   * listens: on a machine kept busy by other processes, start-up took over a minute at 10.
    */
-  readerNice: int(0, 19).default(10),
+  readerNice: int(0, 19).default(0),
   /**
    * Micro-batching across concurrent asks: windows arriving within this many ms share one session run of at most
    * readerBatchSize windows, length-bucketed. 0: off (each ask runs its own batches). Off by default: on 2 CPU
