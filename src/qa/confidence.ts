@@ -202,6 +202,7 @@ export function candidateFeatures(
   const content = contentWords(question);
   const names = questionNames(question);
   const passageCoverage = new Map(hits.map((h) => [h.passage.id, coverage(content, h.passage.text)]));
+  const passageNames = new Map(hits.map((h) => [h.passage.id, nameCoverage(names, h.passage.text)]));
   const bestCoverage = hits.reduce((m, h) => Math.max(m, passageCoverage.get(h.passage.id)!), 0);
   const allText = new Set(hits.flatMap((h) => h.passage.text.toLowerCase().match(WORD) ?? []));
   const missing = content.filter((w) => !allText.has(w)).length;
@@ -210,7 +211,6 @@ export function candidateFeatures(
     const { span } = c;
     const bm25 = passageBm25.get(span.passageId) ?? 0;
     const key = keys[i]!;
-    const passageNames = nameCoverage(names, passageText.get(span.passageId) ?? '');
     const near = nearText(passageText.get(span.passageId) ?? '', span.charStart, span.charEnd);
     const values: Record<FeatureName, number> = {
       margin: margins[i]!,
@@ -234,7 +234,7 @@ export function candidateFeatures(
       missingWordsLog: Math.log1p(missing),
       nearCoverage: coverage(content, near),
       nearNames: nameCoverage(names, near),
-      passageNames,
+      passageNames: passageNames.get(span.passageId) ?? nameCoverage(names, ''),
     };
     return FEATURE_NAMES.map((f) => values[f]);
   });

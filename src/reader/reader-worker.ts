@@ -8,7 +8,7 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
-import { loadReader, type LoadReaderOptions } from './index.js';
+import { loadReader } from './index.js';
 import type { ReaderRequest, WorkerMessage, WorkerReaderOptions } from './pool.js';
 
 if (!parentPort) throw new Error('reader-worker.js must run as a worker thread');
@@ -20,7 +20,7 @@ try {
   // before the session starts its threads, which inherit it: on Linux the nice value is per thread, and pid 0 is
   // this thread (elsewhere it may be the whole process, so only where it is per thread)
   if (nice && nice > 0 && process.platform === 'linux') setPriority(0, nice);
-  const reader = await loadReader(options as LoadReaderOptions);
+  const reader = await loadReader(options);
   port.on('message', async ({ id, question, passages, options }: ReaderRequest) => {
     try {
       post({ type: 'result', id, ok: true, result: await reader.read(question, passages, options) });
