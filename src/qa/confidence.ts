@@ -112,30 +112,54 @@ export function questionNames(s: string): string[] {
 /** Characters two words must share at the start to count as forms of one name ("Kenya" / "Kenyans"). */
 const NAME_PREFIX = 4;
 
+/** Names this long or longer also match a capitalised word one typing slip away ("Hollwood"/"Hollywood"). */
+const TYPO_MIN = 6;
+
 /**
- * Does `word` name the same thing as `name`: equal, or sharing a start of at least NAME_PREFIX characters that is
+ * Does `word` name the same thing as `name`: equal; sharing a start of at least NAME_PREFIX characters that is
  * all of the shorter word but its last letter at most ("Kenya"/"Kenyans", "Germany"/"German",
- * "Ctenophora"/"ctenophores"; not "Britain"/"British", not "Iran"/"Iraq").
+ * "Ctenophora"/"ctenophores"; not "Britain"/"British", not "Iran"/"Iraq"); or, when `word` is capitalised where
+ * it stands (`wordIsName`) and both have TYPO_MIN letters or more and the same first letter, one slip apart: a letter
+ * left out, added, changed or two swapped ("Hollwood"/"Hollywood", "Primier"/"Premier", "Kllbrandon"/"Kilbrandon"),
+ * as people type questions. Both are compared in lower case.
  */
-export function sameName(name: string, word: string): boolean {
+export function sameName(name: string, word: string, wordIsName = true): boolean {
   if (name === word) return true;
   const shorter = Math.min(name.length, word.length);
   let common = 0;
   while (common < shorter && name[common] === word[common]) common++;
-  return common >= Math.max(NAME_PREFIX, shorter - 1);
+  if (common >= Math.max(NAME_PREFIX, shorter - 1)) return true;
+  return wordIsName && common >= 1 && shorter >= TYPO_MIN && oneSlipApart(name, word, common);
+}
+
+/** Are `a` and `b` one edit apart (insertion, deletion, substitution or swap of neighbours) after their `common` first letters? */
+function oneSlipApart(a: string, b: string, common: number): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  const rest = (x: string, from: number) => x.slice(from);
+  if (a.length === b.length) {
+    if (rest(a, common + 1) === rest(b, common + 1)) return true; // changed
+    return a[common] === b[common + 1] && a[common + 1] === b[common] && rest(a, common + 2) === rest(b, common + 2); // swapped
+  }
+  const [long, short] = a.length > b.length ? [a, b] : [b, a];
+  return rest(long, common + 1) === rest(short, common); // one left out
 }
 
 /** The share of `names` of which `text` holds a form (sameName). */
 function nameCoverage(names: readonly string[], text: string): number {
   if (names.length === 0) return 1;
-  const byStart = new Map<string, string[]>();
-  for (const w of new Set(text.toLowerCase().match(WORD) ?? [])) {
-    const key = w.slice(0, NAME_PREFIX);
-    const list = byStart.get(key);
-    if (list) list.push(w);
-    else byStart.set(key, [w]);
+  // each word of the text in lower case, and whether it ever stands capitalised, by first letter
+  const capitalised = new Map<string, boolean>();
+  for (const w of text.match(WORD) ?? []) {
+    const lower = w.toLowerCase();
+    if (!capitalised.get(lower)) capitalised.set(lower, w !== lower);
   }
-  return names.filter((n) => (byStart.get(n.slice(0, NAME_PREFIX)) ?? []).some((w) => sameName(n, w))).length / names.length;
+  const byStart = new Map<string, string[]>();
+  for (const w of capitalised.keys()) {
+    const list = byStart.get(w[0]!);
+    if (list) list.push(w);
+    else byStart.set(w[0]!, [w]);
+  }
+  return names.filter((n) => (byStart.get(n[0]!) ?? []).some((w) => sameName(n, w, capitalised.get(w)))).length / names.length;
 }
 
 /** The question's content words (lower case, no function words), each once. */

@@ -85,10 +85,25 @@ describe('candidate features', () => {
     expect(sameName('britain', 'british')).toBe(false);
     expect(sameName('iran', 'iraq')).toBe(false);
     expect(sameName('france', 'french')).toBe(false);
+    // one typing slip in a name of 6 letters or more, against a word capitalised in the text
+    expect(sameName('hollwood', 'hollywood')).toBe(true);
+    expect(sameName('primier', 'premier')).toBe(true);
+    expect(sameName('kllbrandon', 'kilbrandon')).toBe(true);
+    expect(sameName('braodcast', 'broadcast')).toBe(true);
+    expect(sameName('hollwood', 'hollywood', false)).toBe(false); // 'hollywood' only in lower case there
+    expect(sameName('paris', 'parts')).toBe(false); // too short for slips
+    expect(sameName('austria', 'australia')).toBe(false); // two edits
+    expect(sameName('brazil', 'crazil')).toBe(false); // another first letter
     expect(questionNames('Which SP committee has the V&A a U2 iPod from Kenya?')).toEqual(['kenya']);
     const names = candidateFeatures('What sports are Kenyans active in?', [{ span: span('p1', 'Smiljan', 9, 1), rankScore: 1 }], [hit('p1', 'In Kenya people play cricket.', 5)], 0.1);
     // the passage is TEXTS.p1 by span(), but the feature reads the hit's text: 'Kenya' is a form of 'Kenyans'
     expect(names[0]![FEATURE_NAMES.indexOf('passageNames')]).toBe(1);
+    const typed = (passage: string) =>
+      candidateFeatures('Which studio did ABC buy in Hollwood?', [{ span: span('p1', 'Smiljan', 9, 1), rankScore: 1 }], [hit('p1', passage, 5)], 0.1)[0]![
+        FEATURE_NAMES.indexOf('passageNames')
+      ];
+    expect(typed('ABC bought land in Hollywood in 1949.')).toBe(1);
+    expect(typed('abc bought land in hollywood in 1949.')).toBe(0.5); // 'abc' is ABC; a lower-case word is not taken for a misspelt name
   });
 });
 
