@@ -9,7 +9,7 @@ import { FEATURE_NAMES, type Calibrator } from '../qa/confidence.js';
 import { CANDIDATES_SCHEMA, hasRawInputs, withCurrentFeatures } from './calibration.js';
 import type { DatasetInfo } from './dataset.js';
 import type { CandidateRecord } from './runner.js';
-import { calibrationSets, type SquadJson } from './sets.js';
+import { calibrationSets, SWAPPED_PREFIX, type SquadJson } from './sets.js';
 
 export interface CandidatesFile {
   file: string;
@@ -69,16 +69,26 @@ async function readSquad(file: string): Promise<SquadJson> {
   }
 }
 
-/** Writes calibration-set.json, report-set.json and sets.json (the rule's choices) into `outDir`. */
+/**
+ * Writes calibration-set.json, report-set.json and sets.json (the rule's choices) into `outDir`, and
+ * calibration-swapped.json: the calibration set's swapped-name questions alone, over the same paragraphs (the same
+ * corpus), to add them to a run of the set made before it held them.
+ */
 export async function makeCalibrationSets(squadDir: string, outDir: string): Promise<{ files: string[]; rule: unknown }> {
   const [devA, devB, train] = await Promise.all(
     ['squad-v1.1-dev-a.json', 'squad-v1.1-dev-b.json', 'squad-v1.1-train-subset.json'].map((f) => readSquad(path.join(squadDir, f))),
   );
   const sets = calibrationSets(devA!, devB!, train!);
+  const swappedOnly: SquadJson = {
+    ...sets.calibration,
+    data: sets.calibration.data.map((a) => ({ ...a, paragraphs: a.paragraphs.map((p) => ({ ...p, qas: p.qas.filter((q) => q.id.startsWith(SWAPPED_PREFIX)) })) })),
+  };
   await fs.mkdir(outDir, { recursive: true });
-  const files = [path.join(outDir, 'calibration-set.json'), path.join(outDir, 'report-set.json'), path.join(outDir, 'sets.json')];
+  const names = ['calibration-set.json', 'report-set.json', 'sets.json', 'calibration-swapped.json'];
+  const files = names.map((n) => path.join(outDir, n));
   await fs.writeFile(files[0]!, JSON.stringify(sets.calibration));
   await fs.writeFile(files[1]!, JSON.stringify(sets.report));
   await fs.writeFile(files[2]!, JSON.stringify(sets.rule, null, 2) + '\n');
+  await fs.writeFile(files[3]!, JSON.stringify(swappedOnly));
   return { files, rule: sets.rule };
 }

@@ -32,6 +32,7 @@ import type { Candidate } from '../qa/answer.js';
 import { sameDocument } from './retrieval-metrics.js';
 import type { CandidateRecord } from './runner.js';
 import { scorePrediction } from './squad-metrics.js';
+import { SWAPPED_PREFIX } from './sets.js';
 import { prng } from './stats.js';
 
 export const CANDIDATES_SCHEMA = 'docqa-candidates/1';
@@ -439,8 +440,16 @@ function bestScores(records: readonly CandidateRecord[], stage: Pick<Calibrator,
   });
 }
 
-/** Fits a calibrator on candidate records; the minimum confidence is chosen on the same records (cross-fitted). */
-export function fitCalibrator(records: readonly CandidateRecord[], options: FitOptions = {}): Calibrator {
+/**
+ * Fits a calibrator on candidate records; the minimum confidence is chosen on the same records (cross-fitted).
+ * Swapped-name questions (ids SWAPPED_PREFIX, src/eval/sets.ts) only join the map of answers without the question's
+ * names, scored by the logistic stage fitted without them: they teach that map what a sure answer to a question
+ * about something the documents lack looks like, and leave the ranking, the main map and the minimum to the
+ * answerable and foreign questions, whose mix is the report set's.
+ */
+export function fitCalibrator(allRecords: readonly CandidateRecord[], options: FitOptions = {}): Calibrator {
+  const records = allRecords.filter((r) => !r.id.startsWith(SWAPPED_PREFIX));
+  const swapped = allRecords.filter((r) => r.id.startsWith(SWAPPED_PREFIX));
   const features = [...(options.features ?? FEATURE_NAMES)];
   const perQuestion = options.perQuestion ?? DEFAULT_PER_QUESTION;
   const l2 = options.l2 ?? DEFAULT_L2;
@@ -459,7 +468,8 @@ export function fitCalibrator(records: readonly CandidateRecord[], options: FitO
       })
     : bestScores(records, stage)
   ).filter((b): b is Required<typeof b> => b.score !== undefined);
-  const absent = scored.filter((b) => namesAbsent(b.candidate.features));
+  const swappedScored = bestScores(swapped, stage).filter((b): b is Required<typeof b> => b.score !== undefined);
+  const absent = [...scored, ...swappedScored].filter((b) => namesAbsent(b.candidate.features));
   if (options.isotonic ?? true) {
     if (scored.length > 0) calibrator.isotonic = isotonicFit(scored.map((b) => b.score), scored.map((b) => b.correct));
     if ((options.namesAbsentMap ?? true) && absent.length >= MIN_NAMES_ABSENT) {
@@ -486,7 +496,10 @@ export function fitCalibrator(records: readonly CandidateRecord[], options: FitO
     perQuestion,
     l2,
     isotonic: calibrator.isotonic !== undefined,
-    namesAbsentMap: calibrator.isotonicNamesAbsent !== undefined ? `${absent.length} best answers without the question's names` : false,
+    namesAbsentMap:
+      calibrator.isotonicNamesAbsent !== undefined
+        ? `${absent.length} best answers without the question's names (${absent.length - scored.filter((b) => namesAbsent(b.candidate.features)).length} of ${swapped.length} swapped-name questions)`
+        : false,
     crossFitFolds: folds > 1 ? folds : 0,
     iterations: fit.iterations,
     questions: report.questions,

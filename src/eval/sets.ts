@@ -12,15 +12,23 @@
  *   of memorised questions, but as foreign questions they are only ever asked of other articles.
  * - foreign questions are a seeded random sample, marked `is_impossible` and attached to the set's paragraphs in
  *   turn (open mode asks them of the whole corpus; their ids start with `foreign-`).
+ * - the calibration set also holds *swapped-name* questions (ids `swap-`): each answerable question whose name
+ *   (a run of capitalised words after its first word, found in its paragraph) can be replaced by a name from a
+ *   train-subset article that occurs nowhere in the set's corpus ("What is the capital of Kenya?" -> "... of
+ *   Tonga?"). They are the kind of unanswerable question a person asks first, on topic but about something the
+ *   documents lack, which foreign SQuAD questions, sharing few words with the corpus, rarely are. The fit uses them
+ *   for the map of answers whose passage lacks the question's names only (src/eval/calibration.ts).
  */
 import { createHash } from 'node:crypto';
-import { shuffled } from './stats.js';
+import { prng, shuffled } from './stats.js';
 
 /** The demo corpus's articles (corpus/SOURCES) and the SQuAD 2.0 sample's: never in the calibration half. */
 export const DEMO_CORPUS_ARTICLES = ['Nikola_Tesla', 'Rhine', 'Amazon_rainforest', 'Steam_engine', 'Huguenot', 'Normans'];
 export const SQUAD2_SAMPLE_ARTICLES = ['Normans', 'Computational_complexity_theory'];
 export const CALIBRATION_ARTICLES = 9;
 export const FOREIGN_SEED = 20261202;
+/** The id prefix of swapped-name questions (see withSwappedNames). */
+export const SWAPPED_PREFIX = 'swap-';
 
 interface SquadQa {
   id: string;
@@ -76,6 +84,86 @@ export function withForeignQuestions(
   return { version: 'v2.0', data: copy };
 }
 
+/** Lower-case words that may stand inside a name ("Victoria and Albert Museum", "Bay of Bengal"). */
+const CONNECTORS = new Set(['of', 'and', 'the', 'de', 'on', 'for']);
+
+/**
+ * Runs of capitalised words in `text`, connectors allowed inside, by character offsets: the names of a text. A run
+ * at the start of the text or of a sentence is left out (its first word is capitalised whatever it is).
+ */
+export function nameRuns(text: string): { start: number; end: number; text: string }[] {
+  const runs: { start: number; end: number; text: string }[] = [];
+  const tokens = [...text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’&.-]*[\p{L}\p{N}]|[\p{L}\p{N}]/gu)];
+  let i = 0;
+  while (i < tokens.length) {
+    const first = tokens[i]!;
+    const before = text.slice(0, first.index).trimEnd();
+    const capital = /^\p{Lu}/u.test(first[0]);
+    if (!capital || before === '' || /[.!?:"“]$/u.test(before)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    let last = i;
+    while (j < tokens.length) {
+      const gap = text.slice(tokens[j - 1]!.index! + tokens[j - 1]![0].length, tokens[j]!.index);
+      if (gap.trim() !== '') break; // punctuation between words ends a name
+      if (/^\p{Lu}/u.test(tokens[j]![0])) last = j;
+      else if (!CONNECTORS.has(tokens[j]![0])) break;
+      j++;
+    }
+    const end = tokens[last]!.index! + tokens[last]![0].length;
+    runs.push({ start: first.index!, end, text: text.slice(first.index!, end) });
+    i = last + 1;
+  }
+  return runs;
+}
+
+const normalized = (s: string) => ` ${s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+
+/**
+ * The set with a swapped-name question (see above) for each of its answerable questions that allows one: a name of
+ * the question that occurs in its paragraph and is not (part of) an answer is replaced by a name of one to three
+ * words from `namesFrom`'s articles (not the set's), within one word of its length, that occurs nowhere in the
+ * set's paragraphs. Seeded; the questions stay with their paragraphs.
+ */
+export function withSwappedNames(set: SquadJson, namesFrom: SquadJson, seed = FOREIGN_SEED): SquadJson {
+  const own = new Set(set.data.map((a) => norm(a.title)));
+  const corpus = normalized(set.data.flatMap((a) => a.paragraphs.map((p) => p.context)).join(' '));
+  const absent = (name: string) => !corpus.includes(normalized(name));
+  const pool = shuffled(
+    [...new Set(namesFrom.data.filter((a) => !own.has(norm(a.title))).flatMap((a) => a.paragraphs.flatMap((p) => nameRuns(p.context).map((r) => r.text))))].filter(
+      (n) => n.split(' ').length <= 3 && absent(n),
+    ),
+    seed,
+  );
+  const random = prng(seed);
+  const copy: SquadJson = structuredClone(set);
+  for (const paragraph of copy.data.flatMap((a) => a.paragraphs)) {
+    const swapped: SquadQa[] = [];
+    for (const qa of paragraph.qas) {
+      if (qa.is_impossible || qa.answers.length === 0) continue;
+      const answers = qa.answers.map((a) => normalized(a.text));
+      const runs = nameRuns(qa.question).filter(
+        (r) => paragraph.context.includes(r.text) && !answers.some((a) => a.includes(normalized(r.text)) || normalized(r.text).includes(a)),
+      );
+      if (runs.length === 0) continue;
+      const run = runs[Math.floor(random() * runs.length)]!;
+      const words = run.text.split(' ').length;
+      const from = Math.floor(random() * pool.length);
+      let name: string | undefined;
+      for (let k = 0; k < pool.length && name === undefined; k++) {
+        const candidate = pool[(from + k) % pool.length]!;
+        if (Math.abs(candidate.split(' ').length - words) <= 1 && !answers.some((a) => normalized(candidate).includes(a))) name = candidate;
+      }
+      if (name === undefined) continue;
+      swapped.push({ id: `${SWAPPED_PREFIX}${qa.id}`, question: qa.question.slice(0, run.start) + name + qa.question.slice(run.end), answers: [], is_impossible: true });
+    }
+    paragraph.qas.push(...swapped);
+  }
+  return copy;
+}
+
 export interface CalibrationSets {
   calibration: SquadJson;
   report: SquadJson;
@@ -87,7 +175,7 @@ export function calibrationSets(devA: SquadJson, devB: SquadJson, trainSubset: S
   const split = splitDevB(devB);
   const pick = (titles: string[]) => devB.data.filter((a) => titles.includes(a.title));
   return {
-    calibration: withForeignQuestions(pick(split.calibration), trainSubset, seed),
+    calibration: withSwappedNames(withForeignQuestions(pick(split.calibration), trainSubset, seed), trainSubset, seed),
     report: withForeignQuestions(pick(split.report), devA, seed),
     rule: { calibrationArticles: split.calibration, reportArticles: split.report, seed },
   };

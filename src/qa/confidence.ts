@@ -109,6 +109,37 @@ export function questionNames(s: string): string[] {
   );
 }
 
+/** The question's names written in capitals ("UMC", "IPCC"): a passage may spell them out instead. */
+export function questionAcronyms(s: string): Set<string> {
+  return new Set(questionNames(s).filter((n) => n.length <= 6 && (s.match(WORD) ?? []).some((w) => w.length > 2 && w.toLowerCase() === n && w === w.toUpperCase())));
+}
+
+/** Lower-case words that may stand inside a spelt-out name without a letter of their own ("Panel on Climate Change"). */
+const NAME_CONNECTORS = new Set(['of', 'on', 'and', 'for', 'the', 'de', 'in']);
+
+/**
+ * The initials of every run of two or more capitalised words in `text` (lower case), connectors allowed inside:
+ * "the United Methodist Church in Africa" gives "umc", "umci"... ; "Intergovernmental Panel on Climate Change"
+ * gives "ipcc". A punctuation mark ends a run.
+ */
+export function initialisms(text: string): Set<string> {
+  const out = new Set<string>();
+  let run: string[] = [];
+  const close = () => {
+    for (let i = 0; i < run.length; i++) for (let j = i + 2; j <= Math.min(run.length, i + 8); j++) out.add(run.slice(i, j).join(''));
+    run = [];
+  };
+  for (const token of text.split(/\s+/u)) {
+    const word = token.replace(/^[^\p{L}\p{N}]+/u, '');
+    const bare = word.replace(/[^\p{L}\p{N}]+$/u, '');
+    if (/^\p{Lu}/u.test(bare)) run.push(bare[0]!.toLowerCase());
+    else if (!(run.length > 0 && NAME_CONNECTORS.has(bare))) close();
+    if (bare !== word || word !== token) close(); // punctuation around the word ends the run
+  }
+  close();
+  return out;
+}
+
 /** Characters two words must share at the start to count as forms of one name ("Kenya" / "Kenyans"). */
 const NAME_PREFIX = 4;
 
@@ -144,9 +175,10 @@ function oneSlipApart(a: string, b: string, common: number): boolean {
   return rest(long, common + 1) === rest(short, common); // one left out
 }
 
-/** The share of `names` of which `text` holds a form (sameName). */
-function nameCoverage(names: readonly string[], text: string): number {
+/** The share of `names` of which `text` holds a form (sameName), or, for `acronyms`, also their spelt-out words. */
+function nameCoverage(names: readonly string[], text: string, acronyms: ReadonlySet<string> = new Set()): number {
   if (names.length === 0) return 1;
+  const spelt = acronyms.size > 0 ? initialisms(text) : undefined;
   // each word of the text in lower case, and whether it ever stands capitalised, by first letter
   const capitalised = new Map<string, boolean>();
   for (const w of text.match(WORD) ?? []) {
@@ -159,7 +191,10 @@ function nameCoverage(names: readonly string[], text: string): number {
     if (list) list.push(w);
     else byStart.set(w[0]!, [w]);
   }
-  return names.filter((n) => (byStart.get(n[0]!) ?? []).some((w) => sameName(n, w, capitalised.get(w)))).length / names.length;
+  return (
+    names.filter((n) => (byStart.get(n[0]!) ?? []).some((w) => sameName(n, w, capitalised.get(w))) || (acronyms.has(n) && spelt!.has(n))).length /
+    names.length
+  );
 }
 
 /** The question's content words (lower case, no function words), each once. */
@@ -225,8 +260,9 @@ export function candidateFeatures(
   const questionWords = Math.max(1, wordCount(question));
   const content = contentWords(question);
   const names = questionNames(question);
+  const acronyms = questionAcronyms(question);
   const passageCoverage = new Map(hits.map((h) => [h.passage.id, coverage(content, h.passage.text)]));
-  const passageNames = new Map(hits.map((h) => [h.passage.id, nameCoverage(names, h.passage.text)]));
+  const passageNames = new Map(hits.map((h) => [h.passage.id, nameCoverage(names, h.passage.text, acronyms)]));
   const bestCoverage = hits.reduce((m, h) => Math.max(m, passageCoverage.get(h.passage.id)!), 0);
   const allText = new Set(hits.flatMap((h) => h.passage.text.toLowerCase().match(WORD) ?? []));
   const missing = content.filter((w) => !allText.has(w)).length;
@@ -257,7 +293,7 @@ export function candidateFeatures(
       bestCoverage,
       missingWordsLog: Math.log1p(missing),
       nearCoverage: coverage(content, near),
-      nearNames: nameCoverage(names, near),
+      nearNames: nameCoverage(names, near, acronyms),
       passageNames: passageNames.get(span.passageId) ?? nameCoverage(names, ''),
     };
     return FEATURE_NAMES.map((f) => values[f]);

@@ -21,6 +21,7 @@ import {
 } from '../../src/eval/calibration.js';
 import type { CandidateRecord } from '../../src/eval/runner.js';
 import { calibratedConfidence, FEATURE_NAMES, interpolate, parseCalibrator } from '../../src/qa/confidence.js';
+import { SWAPPED_PREFIX } from '../../src/eval/sets.js';
 import { prng } from '../../src/eval/stats.js';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -136,6 +137,45 @@ describe('fitCalibrator: answers without the question names', () => {
     const single = fitCalibrator(records, { features: ['margin', 'passageNames'], namesAbsentMap: false });
     expect(single.isotonicNamesAbsent).toBeUndefined();
     expect(high(single, true)).toBeGreaterThan(high(c, true) + 0.1);
+  });
+});
+
+describe('fitCalibrator: swapped-name questions', () => {
+  // few answers without the question's names, right half the time; swapped-name questions (unanswerable, names
+  // absent, sure-looking margins) show how such answers fare on questions about what the documents lack
+  const rand = prng(7);
+  const base: CandidateRecord[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const answerable = i % 2 === 0;
+    const absent = i % 40 === 0;
+    const m = answerable ? -2 + 6 * rand() : -3 + 4 * rand();
+    const right = answerable && rand() < (absent ? 0.5 : sigmoid(1.5 * m - 1));
+    const r = record(`q${i}`, answerable ? ['Paris'] : [], null, [[right ? 'Paris' : 'Lyon', 'd', m], ['Nice', 'd', m - 1]]);
+    for (const c of r.candidates) c.features[FEATURE_NAMES.indexOf('passageNames')] = absent ? 0 : 1;
+    base.push(r);
+  }
+  const swapped = Array.from({ length: 400 }, (_, i) => {
+    const m = 4 * rand();
+    const r = record(`${SWAPPED_PREFIX}q${i}`, [], null, [['Melfi', 'd', m], ['Nice', 'd', m - 1]]);
+    for (const c of r.candidates) c.features[FEATURE_NAMES.indexOf('passageNames')] = 0;
+    return r;
+  });
+  const sure = (cal: ReturnType<typeof fitCalibrator>) => {
+    const f = FEATURE_NAMES.map(() => 0);
+    f[FEATURE_NAMES.indexOf('margin')] = 3.5;
+    return calibratedConfidence(cal, f); // passageNames 0
+  };
+
+  it('join the names-absent map only: the logistic stage and the main map stay as without them', () => {
+    const without = fitCalibrator(base, { features: ['margin', 'passageNames'] });
+    const withSwapped = fitCalibrator([...base, ...swapped], { features: ['margin', 'passageNames'] });
+    expect(withSwapped.weights).toEqual(without.weights);
+    expect(withSwapped.isotonic).toEqual(without.isotonic);
+    expect(withSwapped.fit?.questions).toBe(2000); // the minimum is chosen on the answerable and foreign questions
+    expect(withSwapped.fit?.unanswerable).toBe(1000);
+    expect(withSwapped.isotonicNamesAbsent).not.toEqual(without.isotonicNamesAbsent);
+    expect(String(withSwapped.fit?.namesAbsentMap)).toMatch(/of 400 swapped-name questions/u);
+    expect(sure(withSwapped)).toBeLessThan(sure(without) - 0.1);
   });
 });
 

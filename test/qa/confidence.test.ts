@@ -8,6 +8,8 @@ import {
   parseCalibrator,
   questionNames,
   sameName,
+  questionAcronyms,
+  initialisms,
   type Calibrator,
   type FeatureName,
 } from '../../src/qa/confidence.js';
@@ -104,6 +106,16 @@ describe('candidate features', () => {
       ];
     expect(typed('ABC bought land in Hollywood in 1949.')).toBe(1);
     expect(typed('abc bought land in hollywood in 1949.')).toBe(0.5); // 'abc' is ABC; a lower-case word is not taken for a misspelt name
+    // a name written in capitals also counts as present when the passage spells it out
+    expect([...questionAcronyms('When did the UMC and the IPCC meet Tesla in the USA?')]).toEqual(['umc', 'ipcc', 'usa']);
+    expect(initialisms('the United Methodist Church in Africa, and the Intergovernmental Panel on Climate Change.').has('umc')).toBe(true);
+    expect(initialisms('the Intergovernmental Panel on Climate Change.').has('ipcc')).toBe(true);
+    expect(initialisms('the United Methodist, Church').has('umc')).toBe(false); // a comma ends the name
+    const spelt = (passage: string, question = 'When did the UMC split?') =>
+      candidateFeatures(question, [{ span: span('p1', 'Smiljan', 9, 1), rankScore: 1 }], [hit('p1', passage, 5)], 0.1)[0]![FEATURE_NAMES.indexOf('passageNames')];
+    expect(spelt('The United Methodist Church split in 2019.')).toBe(1);
+    expect(spelt('The Church split in 2019.')).toBe(0);
+    expect(spelt('The United Methodist Church split in 2019.', 'When did the Umc split?')).toBe(0); // not written in capitals
   });
 });
 

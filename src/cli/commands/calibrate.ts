@@ -1,5 +1,6 @@
 import { DEFAULT_MIN_CONFIDENCE } from '../../config.js';
 import { Command, InvalidArgumentError } from 'commander';
+import { SWAPPED_PREFIX } from '../../eval/sets.js';
 import { confidenceReport, decisions, fitCalibrator, DEFAULT_FOLDS, DEFAULT_THRESHOLD_RULE, THRESHOLD_RULES, type ThresholdRule } from '../../eval/calibration.js';
 import { makeCalibrationSets, readCandidatesFile, writeCalibration } from '../../eval/calibrate.js';
 import { calibratedConfidence, FEATURE_NAMES, parseCalibrator, uncalibratedConfidence, type Calibrator, type FeatureName } from '../../qa/confidence.js';
@@ -11,9 +12,9 @@ import { formatConfidenceReport, formatConfidenceSweep } from '../../eval/format
 /** `docqa eval make-sets`: the calibration and report sets (src/eval/sets.ts) from the SQuAD files. */
 export function makeSetsCommand(): Command {
   return new Command('make-sets')
-    .description('build the calibration and report question sets (SQuAD 2.0 JSON with foreign unanswerable questions) from the SQuAD 1.1 files')
+    .description('build the calibration and report question sets (SQuAD 2.0 JSON with foreign, and for calibration swapped-name, unanswerable questions) from the SQuAD 1.1 files')
     .option('--squad-dir <dir>', 'folder with squad-v1.1-dev-a.json, -dev-b.json and -train-subset.json', 'data/squad')
-    .option('--out <dir>', 'where to write calibration-set.json, report-set.json, sets.json', 'data/sets')
+    .option('--out <dir>', 'where to write calibration-set.json, report-set.json, sets.json, calibration-swapped.json', 'data/sets')
     .action(async (flags) => {
       const { files, rule } = await makeCalibrationSets(flags.squadDir, flags.out);
       process.stdout.write(`${JSON.stringify(rule, null, 2)}\n${files.join('\n')}\n`);
@@ -100,14 +101,22 @@ export function calibrateCommand(): Command {
         ? (c: { features: number[] }) => calibratedConfidence(calibrator!, c.features)
         : (c: { features: number[] }) => uncalibratedConfidence(c.features);
       const minConfidence = flags.minConfidence ?? calibrator?.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
-      const ds = decisions(records, confidenceOf);
+      // a fit is reported on the questions it chose the minimum on; swapped-name ones only shaped the names-absent map
+      const swapped = flags.check ? [] : records.filter((r) => r.id.startsWith(SWAPPED_PREFIX));
+      const ds = decisions(flags.check ? records : records.filter((r) => !r.id.startsWith(SWAPPED_PREFIX)), confidenceOf);
       const report = confidenceReport(ds, minConfidence);
+      const swappedRefused = confidenceReport(decisions(swapped, confidenceOf), minConfidence).noAnswerAbstention;
       const sweep = flags.sweep ? Array.from({ length: 19 }, (_, i) => confidenceReport(ds, (i + 1) / 20)) : undefined;
       let written: string | null = null;
       if (flags.write && !flags.check && calibrator) written = await writeCalibration(config.modelDir, config.modelFile, calibrator);
-      if (flags.json) process.stdout.write(JSON.stringify({ calibrator: calibrator ?? null, report, sweep, written }, null, 2) + '\n');
+      if (flags.json) process.stdout.write(JSON.stringify({ calibrator: calibrator ?? null, report, sweep, written, ...(swapped.length > 0 ? { swapped: { questions: swapped.length, refused: swappedRefused } } : {}) }, null, 2) + '\n');
       else {
         process.stdout.write(formatConfidenceReport(report, files) + '\n');
+        if (swapped.length > 0) {
+          process.stdout.write(
+            `  (not counted above: ${swapped.length} swapped-name questions, fitted on by the names-absent map only; ${(swappedRefused * 100).toFixed(1)} % of them refused, in-sample)\n`,
+          );
+        }
         if (sweep) process.stdout.write(formatConfidenceSweep(sweep) + '\n');
         if (calibrator && !flags.check) {
           process.stdout.write(`weights: ${calibrator.features.map((f, i) => `${f} ${calibrator!.weights[i]!.toFixed(3)}`).join(', ')}; bias ${calibrator.bias.toFixed(3)}\n`);
