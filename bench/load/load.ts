@@ -61,7 +61,7 @@ const extraEnv = Object.fromEntries(
   args.env
     .split(',')
     .filter(Boolean)
-    .map((kv) => kv.split('=') as [string, string]),
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]), // a value may hold '='
 );
 
 // --- corpus, questions, server ------------------------------------------------------------------------------

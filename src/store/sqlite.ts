@@ -63,7 +63,7 @@ ${META_SCHEMA}
 `;
 
 /** The tables of schema 2 (STORE_SCHEMA_VERSION), kept in `PRAGMA user_version`. */
-const SCHEMA = `
+export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY,
   source TEXT NOT NULL UNIQUE,
