@@ -9,7 +9,7 @@ import { FEATURE_NAMES, type Calibrator } from '../qa/confidence.js';
 import { CANDIDATES_SCHEMA, hasRawInputs, withCurrentFeatures } from './calibration.js';
 import type { DatasetInfo } from './dataset.js';
 import type { CandidateRecord } from './runner.js';
-import { calibrationSets, SWAPPED_PREFIX, type SquadJson } from './sets.js';
+import { calibrationSets, isSwapped, type SquadJson } from './sets.js';
 
 export interface CandidatesFile {
   file: string;
@@ -81,7 +81,7 @@ export async function makeCalibrationSets(squadDir: string, outDir: string): Pro
   const sets = calibrationSets(devA!, devB!, train!);
   const swappedOnly: SquadJson = {
     ...sets.calibration,
-    data: sets.calibration.data.map((a) => ({ ...a, paragraphs: a.paragraphs.map((p) => ({ ...p, qas: p.qas.filter((q) => q.id.startsWith(SWAPPED_PREFIX)) })) })),
+    data: sets.calibration.data.map((a) => ({ ...a, paragraphs: a.paragraphs.map((p) => ({ ...p, qas: p.qas.filter((q) => isSwapped(q.id)) })) })),
   };
   await fs.mkdir(outDir, { recursive: true });
   const names = ['calibration-set.json', 'report-set.json', 'sets.json', 'calibration-swapped.json'];

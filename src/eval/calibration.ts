@@ -32,7 +32,7 @@ import type { Candidate } from '../qa/answer.js';
 import { sameDocument } from './retrieval-metrics.js';
 import type { CandidateRecord } from './runner.js';
 import { scorePrediction } from './squad-metrics.js';
-import { SWAPPED_PREFIX } from './sets.js';
+import { splitSwapped } from './sets.js';
 import { prng } from './stats.js';
 
 export const CANDIDATES_SCHEMA = 'docqa-candidates/1';
@@ -448,8 +448,7 @@ function bestScores(records: readonly CandidateRecord[], stage: Pick<Calibrator,
  * answerable and foreign questions, whose mix is the report set's.
  */
 export function fitCalibrator(allRecords: readonly CandidateRecord[], options: FitOptions = {}): Calibrator {
-  const records = allRecords.filter((r) => !r.id.startsWith(SWAPPED_PREFIX));
-  const swapped = allRecords.filter((r) => r.id.startsWith(SWAPPED_PREFIX));
+  const { own: records, swapped } = splitSwapped(allRecords);
   const features = [...(options.features ?? FEATURE_NAMES)];
   const perQuestion = options.perQuestion ?? DEFAULT_PER_QUESTION;
   const l2 = options.l2 ?? DEFAULT_L2;
@@ -469,7 +468,9 @@ export function fitCalibrator(allRecords: readonly CandidateRecord[], options: F
     : bestScores(records, stage)
   ).filter((b): b is Required<typeof b> => b.score !== undefined);
   const swappedScored = bestScores(swapped, stage).filter((b): b is Required<typeof b> => b.score !== undefined);
-  const absent = [...scored, ...swappedScored].filter((b) => namesAbsent(b.candidate.features));
+  const ownAbsent = scored.filter((b) => namesAbsent(b.candidate.features));
+  const swappedAbsent = swappedScored.filter((b) => namesAbsent(b.candidate.features));
+  const absent = [...ownAbsent, ...swappedAbsent];
   if (options.isotonic ?? true) {
     if (scored.length > 0) calibrator.isotonic = isotonicFit(scored.map((b) => b.score), scored.map((b) => b.correct));
     if ((options.namesAbsentMap ?? true) && absent.length >= MIN_NAMES_ABSENT) {
@@ -498,7 +499,7 @@ export function fitCalibrator(allRecords: readonly CandidateRecord[], options: F
     isotonic: calibrator.isotonic !== undefined,
     namesAbsentMap:
       calibrator.isotonicNamesAbsent !== undefined
-        ? `${absent.length} best answers without the question's names (${absent.length - scored.filter((b) => namesAbsent(b.candidate.features)).length} of ${swapped.length} swapped-name questions)`
+        ? `${absent.length} best answers without the question's names (${swappedAbsent.length} of ${swapped.length} swapped-name questions)`
         : false,
     crossFitFolds: folds > 1 ? folds : 0,
     iterations: fit.iterations,

@@ -30,6 +30,17 @@ export const FOREIGN_SEED = 20261202;
 /** The id prefix of swapped-name questions (see withSwappedNames). */
 export const SWAPPED_PREFIX = 'swap-';
 
+/** Is this the id of a swapped-name question (withSwappedNames)? */
+export const isSwapped = (id: string): boolean => id.startsWith(SWAPPED_PREFIX);
+
+/** Records of swapped-name questions apart from the others, each list in its order. */
+export function splitSwapped<T extends { id: string }>(records: readonly T[]): { own: T[]; swapped: T[] } {
+  const own: T[] = [];
+  const swapped: T[] = [];
+  for (const r of records) (isSwapped(r.id) ? swapped : own).push(r);
+  return { own, swapped };
+}
+
 interface SquadQa {
   id: string;
   question: string;

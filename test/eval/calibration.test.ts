@@ -106,37 +106,45 @@ function record(id: string, answers: string[], document: string | null, candidat
   };
 }
 
-describe('fitCalibrator: answers without the question names', () => {
-  // answerable questions are right with probability sigmoid(1.5 margin - 1) when the passage holds the question's
-  // names (passageNames 1), and one time in twenty when it holds none of them, whatever the margin
-  const rand = prng(5);
-  const records: CandidateRecord[] = [];
-  for (let i = 0; i < 3000; i++) {
+/**
+ * Half answerable, half not; every `absentEvery`-th question's passage holds none of its names (passageNames 0).
+ * Answerable questions are right with probability sigmoid(1.5 margin - 1) when it holds them, `absentRight` when
+ * it does not, whatever the margin.
+ */
+function namesRecords(rand: () => number, count: number, absentEvery: number, absentRight: number): CandidateRecord[] {
+  return Array.from({ length: count }, (_, i) => {
     const answerable = i % 2 === 0;
-    const absent = i % 5 === 0;
+    const absent = i % absentEvery === 0;
     const m = answerable ? -2 + 6 * rand() : -3 + 4 * rand();
-    const right = answerable && rand() < (absent ? 0.05 : sigmoid(1.5 * m - 1));
+    const right = answerable && rand() < (absent ? absentRight : sigmoid(1.5 * m - 1));
     const r = record(`q${i}`, answerable ? ['Paris'] : [], null, [[right ? 'Paris' : 'Lyon', 'd', m], ['Nice', 'd', m - 1]]);
     for (const c of r.candidates) c.features[FEATURE_NAMES.indexOf('passageNames')] = absent ? 0 : 1;
-    records.push(r);
-  }
+    return r;
+  });
+}
+
+/** The confidence of an answer of margin 3.5 whose passage holds all (or none) of the question's names. */
+function sureAnswer(cal: ReturnType<typeof fitCalibrator>, absent: boolean): number {
+  const f = FEATURE_NAMES.map(() => 0);
+  f[FEATURE_NAMES.indexOf('margin')] = 3.5;
+  f[FEATURE_NAMES.indexOf('passageNames')] = absent ? 0 : 1;
+  return calibratedConfidence(cal, f);
+}
+
+describe('fitCalibrator: answers without the question names', () => {
+  // right one time in twenty without the question's names
+  const records = namesRecords(prng(5), 3000, 5, 0.05);
 
   it('fits a second isotonic map for them, which the linear sum could not express, unless told not to', () => {
     const c = fitCalibrator(records, { features: ['margin', 'passageNames'] });
     expect(c.isotonicNamesAbsent).toBeDefined();
     expect(parseCalibrator(JSON.parse(JSON.stringify(c)))).toEqual(c);
-    const high = (cal: typeof c, absent: boolean) => {
-      const f = FEATURE_NAMES.map(() => 0);
-      f[FEATURE_NAMES.indexOf('margin')] = 3.5;
-      f[FEATURE_NAMES.indexOf('passageNames')] = absent ? 0 : 1;
-      return calibratedConfidence(cal, f);
-    };
-    expect(high(c, false)).toBeGreaterThan(0.8);
-    expect(high(c, true)).toBeLessThan(0.25);
+    expect(sureAnswer(c, false)).toBeGreaterThan(0.8);
+    expect(sureAnswer(c, true)).toBeLessThan(0.25);
     // one map over the linear sum stays over-confident on them (true rate 0.05)
     const single = fitCalibrator(records, { features: ['margin', 'passageNames'], namesAbsentMap: false });
     expect(single.isotonicNamesAbsent).toBeUndefined();
-    expect(high(single, true)).toBeGreaterThan(high(c, true) + 0.1);
+    expect(sureAnswer(single, true)).toBeGreaterThan(sureAnswer(c, true) + 0.1);
   });
 });
 
@@ -144,27 +152,13 @@ describe('fitCalibrator: swapped-name questions', () => {
   // few answers without the question's names, right half the time; swapped-name questions (unanswerable, names
   // absent, sure-looking margins) show how such answers fare on questions about what the documents lack
   const rand = prng(7);
-  const base: CandidateRecord[] = [];
-  for (let i = 0; i < 2000; i++) {
-    const answerable = i % 2 === 0;
-    const absent = i % 40 === 0;
-    const m = answerable ? -2 + 6 * rand() : -3 + 4 * rand();
-    const right = answerable && rand() < (absent ? 0.5 : sigmoid(1.5 * m - 1));
-    const r = record(`q${i}`, answerable ? ['Paris'] : [], null, [[right ? 'Paris' : 'Lyon', 'd', m], ['Nice', 'd', m - 1]]);
-    for (const c of r.candidates) c.features[FEATURE_NAMES.indexOf('passageNames')] = absent ? 0 : 1;
-    base.push(r);
-  }
+  const base = namesRecords(rand, 2000, 40, 0.5);
   const swapped = Array.from({ length: 400 }, (_, i) => {
     const m = 4 * rand();
     const r = record(`${SWAPPED_PREFIX}q${i}`, [], null, [['Melfi', 'd', m], ['Nice', 'd', m - 1]]);
     for (const c of r.candidates) c.features[FEATURE_NAMES.indexOf('passageNames')] = 0;
     return r;
   });
-  const sure = (cal: ReturnType<typeof fitCalibrator>) => {
-    const f = FEATURE_NAMES.map(() => 0);
-    f[FEATURE_NAMES.indexOf('margin')] = 3.5;
-    return calibratedConfidence(cal, f); // passageNames 0
-  };
 
   it('join the names-absent map only: the logistic stage and the main map stay as without them', () => {
     const without = fitCalibrator(base, { features: ['margin', 'passageNames'] });
@@ -175,7 +169,7 @@ describe('fitCalibrator: swapped-name questions', () => {
     expect(withSwapped.fit?.unanswerable).toBe(1000);
     expect(withSwapped.isotonicNamesAbsent).not.toEqual(without.isotonicNamesAbsent);
     expect(String(withSwapped.fit?.namesAbsentMap)).toMatch(/of 400 swapped-name questions/u);
-    expect(sure(withSwapped)).toBeLessThan(sure(without) - 0.1);
+    expect(sureAnswer(withSwapped, true)).toBeLessThan(sureAnswer(without, true) - 0.1);
   });
 });
 

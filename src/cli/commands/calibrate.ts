@@ -1,6 +1,6 @@
 import { DEFAULT_MIN_CONFIDENCE } from '../../config.js';
 import { Command, InvalidArgumentError } from 'commander';
-import { SWAPPED_PREFIX } from '../../eval/sets.js';
+import { splitSwapped } from '../../eval/sets.js';
 import { confidenceReport, decisions, fitCalibrator, DEFAULT_FOLDS, DEFAULT_THRESHOLD_RULE, THRESHOLD_RULES, type ThresholdRule } from '../../eval/calibration.js';
 import { makeCalibrationSets, readCandidatesFile, writeCalibration } from '../../eval/calibrate.js';
 import { calibratedConfidence, FEATURE_NAMES, parseCalibrator, uncalibratedConfidence, type Calibrator, type FeatureName } from '../../qa/confidence.js';
@@ -102,8 +102,8 @@ export function calibrateCommand(): Command {
         : (c: { features: number[] }) => uncalibratedConfidence(c.features);
       const minConfidence = flags.minConfidence ?? calibrator?.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
       // a fit is reported on the questions it chose the minimum on; swapped-name ones only shaped the names-absent map
-      const swapped = flags.check ? [] : records.filter((r) => r.id.startsWith(SWAPPED_PREFIX));
-      const ds = decisions(flags.check ? records : records.filter((r) => !r.id.startsWith(SWAPPED_PREFIX)), confidenceOf);
+      const { own, swapped } = flags.check ? { own: records, swapped: [] } : splitSwapped(records);
+      const ds = decisions(own, confidenceOf);
       const report = confidenceReport(ds, minConfidence);
       const swappedRefused = confidenceReport(decisions(swapped, confidenceOf), minConfidence).noAnswerAbstention;
       const sweep = flags.sweep ? Array.from({ length: 19 }, (_, i) => confidenceReport(ds, (i + 1) / 20)) : undefined;
