@@ -85,6 +85,11 @@ const schema = z.object({
   storeWriteChunk: int(0, 1_000_000).default(500),
   /** SQLite: a chunk's transaction ends once it has run this many ms, so the event loop is never held much longer. */
   storeWriteSliceMs: num(1, 60_000).default(10),
+  /**
+   * SQLite: where those chunks' transactions run: 'worker', a thread with its own connection (SQLite's checkpoints and
+   * FTS5 merges off the event loop), or 'main', the event loop between yields. docs/performance.md#uploads.
+   */
+  storeWriteThread: z.enum(['main', 'worker']).default('worker'),
   modelDir: z.string().min(1).default(DEFAULT_MODEL_DIR),
   /** The ONNX file inside modelDir (the default model ships model.onnx, int8). */
   modelFile: z.string().min(1).default('model.onnx'),

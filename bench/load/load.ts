@@ -11,8 +11,9 @@
  *             workers1 (1 worker, 2 intra-op threads), workers2 (2 workers x 1 thread), batched (1 worker,
  *             micro-batching 3 ms), batched2 (2 workers x 1 thread, micro-batching 3 ms); workers1 runs its
  *             worker at nice 0, nice5 and nice10 at those nice values (DOCQA_READER_NICE).
- *   uploads   /healthz during a 45 MB text upload and during its DELETE (store in one transaction, DOCQA_STORE_WRITE_CHUNK=0,
- *             and in chunks, the default); a 44-byte upload sent behind six slow DOCX
+ *   uploads   /healthz during a 45 MB text upload and during its DELETE (store in one transaction, DOCQA_STORE_WRITE_CHUNK=0;
+ *             in chunks on the event loop, DOCQA_STORE_WRITE_THREAD=main; in chunks in the writer thread, the default)
+ *             (`--parts big`); a 44-byte upload sent behind six slow DOCX (`--parts small`)
  *             uploads, with and without the small-file lane (DOCQA_INGEST_SMALL_FILE_BYTES=0 is the old FIFO).
  *   rss       RSS before and after `--asks` asks at concurrency 4 (after 200 warm-up asks), stopping after --seconds.
  *   --env K=V,K=V adds settings to every server (e.g. DOCQA_RETRIEVER_TOP_K=1 for cheaper asks).
@@ -47,6 +48,8 @@ const { values: args } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'asks' },
     variants: { type: 'string', default: 'inthread,workers1,batched' },
+    /** uploads: big (the 45 MB upload and its DELETE), small (the small upload behind six DOCX) */
+    parts: { type: 'string', default: 'big,small' },
     concurrency: { type: 'string', default: '1,4,16' },
     seconds: { type: 'string', default: '20' },
     asks: { type: 'string', default: '5000' },
@@ -206,9 +209,11 @@ async function scenarioUploads(dataDir: string): Promise<void> {
     ? [[`--cli ${args.cli}`, {}]]
     : [
         ['one transaction (DOCQA_STORE_WRITE_CHUNK=0)', { DOCQA_STORE_WRITE_CHUNK: '0' }],
-        ['default (chunks of 500 passages)', {}],
+        ['chunks on the event loop (DOCQA_STORE_WRITE_THREAD=main)', { DOCQA_STORE_WRITE_THREAD: 'main' }],
+        ['default (chunks of 500 passages in the writer thread)', {}],
       ];
-  for (const [name, env] of bigVariants) {
+  const parts = args.parts.split(',');
+  for (const [name, env] of parts.includes('big') ? bigVariants : []) {
     const server = await startServer(dataDir, { ...uploadEnv, ...env });
     try {
       const row = (what: string, r: { ms: number; health: number[] }, lag: number) =>
@@ -226,10 +231,11 @@ async function scenarioUploads(dataDir: string): Promise<void> {
     }
   }
   // six slow DOCX uploads, then a 44-byte one (new text each time, so it is really converted and written)
-  for (const [name, env] of [
+  const smallVariants = [
     ['old FIFO (DOCQA_INGEST_SMALL_FILE_BYTES=0)', { DOCQA_INGEST_SMALL_FILE_BYTES: '0' }],
     [args.cli ? `--cli ${args.cli}` : 'default', {}],
-  ] as const) {
+  ] as const;
+  for (const [name, env] of parts.includes('small') ? smallVariants : []) {
     const server = await startServer(dataDir, { ...uploadEnv, ...env });
     try {
       const slow = Array.from({ length: 6 }, (_, i) => {

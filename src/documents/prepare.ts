@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TextSource } from './pieced-text.js';
 import type { ConvertedDocument, Heading } from './converter.js';
 import { passageId, type DocumentMeta, type DocumentRecord, type Passage } from './document.js';
 import { splitDocument, type SplitOptions } from './splitter.js';
@@ -100,7 +101,7 @@ export function layoutPassages(converted: ConvertedDocument, split: SplitOptions
 }
 
 /** Passages [from, to) of a layout, as prepareDocument would have made them. */
-export function layoutSlice(docId: string, text: string, layout: PassageLayout, from: number, to: number): Passage[] {
+export function layoutSlice(docId: string, text: TextSource, layout: PassageLayout, from: number, to: number): Passage[] {
   const out: Passage[] = [];
   for (let i = from; i < Math.min(to, layout.starts.length); i++) {
     const page = layout.pages[i]!;
@@ -127,7 +128,7 @@ export function layoutTransferList(layout: PassageLayout): ArrayBuffer[] {
 
 /** The record of a document whose passages are laid out (layoutPassages): what prepareDocument makes, without passages. */
 export function recordOf(
-  converted: ConvertedDocument,
+  converted: Pick<ConvertedDocument, 'meta' | 'pages'> & { text: TextSource },
   layout: PassageLayout,
   { name, source }: { name: string; source: string },
   meta: DocumentMeta,

@@ -18,6 +18,8 @@ import { UnreadableDocumentError } from '../documents/failure.js';
 import { layoutPassages, type PassageLayout } from '../documents/prepare.js';
 import type { SplitOptions } from '../documents/splitter.js';
 import { DocqaError, deserializeError, errorMessage, type SerializedError } from '../errors.js';
+import { COPY_SLICE_BYTES, copySliced, decodeUtf8Sliced } from '../util/event-loop.js';
+import { PiecedText, type TextSource } from '../documents/pieced-text.js';
 
 export interface ConversionRequest {
   data: Buffer;
@@ -31,8 +33,14 @@ export interface ConversionRequest {
   split?: SplitOptions;
 }
 
-/** A converted document, with its passage layout when the request asked for one. */
-export type ConversionResult = ConvertedDocument & { layout?: PassageLayout };
+/**
+ * A converted document, with its passage layout when the request asked for one. Its text is a string, or a
+ * PiecedText when a worker sent a big one as bytes.
+ */
+export type ConversionResult = Omit<ConvertedDocument, 'text'> & { text: TextSource; layout?: PassageLayout };
+
+/** Texts of at least this many characters come back from a conversion worker as UTF-8 bytes, decoded in slices. */
+export const TEXT_BYTES_CHARS = 1024 * 1024;
 
 export interface ConversionLimits {
   /** Per-file time limit. */
@@ -88,6 +96,8 @@ export class InlineConversion implements Conversion {
 
 interface Job {
   request: ConversionRequest;
+  /** The bytes to send: a private copy, transferred to the worker, when the file is big. */
+  bytes: { data: Uint8Array; transfer: boolean };
   resolve(doc: ConversionResult): void;
   reject(err: unknown): void;
 }
@@ -98,8 +108,11 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
-/** Replies of conversion-worker.js. */
-export type WorkerReply = { ok: true; doc: ConversionResult } | { ok: false; error: SerializedError };
+/**
+ * Replies of conversion-worker.js. `textBytes`: the text as UTF-8 (transferred), when it is big; `doc.text` is
+ * empty then.
+ */
+export type WorkerReply = { ok: true; doc: ConvertedDocument & { layout?: PassageLayout }; textBytes?: Uint8Array } | { ok: false; error: SerializedError };
 
 export class WorkerConversion implements Conversion {
   readonly isolated = true;
@@ -112,10 +125,15 @@ export class WorkerConversion implements Conversion {
     private readonly script: URL = WORKER_SCRIPT,
   ) {}
 
-  convert(request: ConversionRequest): Promise<ConversionResult> {
-    if (this.closed) return Promise.reject(new DocqaError('internal', 'the conversion pool is closed'));
+  async convert(request: ConversionRequest): Promise<ConversionResult> {
+    if (this.closed) throw new DocqaError('internal', 'the conversion pool is closed');
+    // a big file travels as a copy made in slices and then transferred: cloning 45 MB in postMessage held the
+    // event loop for tens of ms (the caller's buffer stays its own)
+    const big = request.data.byteLength >= COPY_SLICE_BYTES;
+    const bytes = { data: big ? await copySliced(request.data) : request.data, transfer: big };
+    if (this.closed) throw new DocqaError('internal', 'the conversion pool is closed');
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      this.queue.push({ request, bytes, resolve, reject });
       this.dispatch();
     });
   }
@@ -148,8 +166,9 @@ export class WorkerConversion implements Conversion {
       const job = slot.job;
       if (!job) return;
       this.finish(slot);
-      if (reply.ok) job.resolve(reply.doc);
-      else job.reject(deserializeError(reply.error));
+      if (!reply.ok) job.reject(deserializeError(reply.error));
+      else if (!reply.textBytes) job.resolve(reply.doc);
+      else decodeUtf8Sliced(reply.textBytes).then((pieces) => job.resolve({ ...reply.doc, text: new PiecedText(pieces) }), job.reject);
       this.dispatch();
     });
     worker.on('error', (err: Error & { code?: string }) => {
@@ -185,8 +204,9 @@ export class WorkerConversion implements Conversion {
       if (current) current.reject(timeoutError(current.request.name, this.limits.timeoutMs));
       this.dispatch();
     }, this.limits.timeoutMs);
-    const { data, name, format, split } = job.request;
-    slot.worker.postMessage({ data, name, format, split });
+    const { name, format, split } = job.request;
+    const { data, transfer } = job.bytes;
+    slot.worker.postMessage({ data, name, format, split }, transfer ? [data.buffer as ArrayBuffer] : []);
   }
 
   private finish(slot: Slot): void {

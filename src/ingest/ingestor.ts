@@ -12,6 +12,7 @@ import { defaultConversion, type Conversion } from './conversion.js';
 import { documentQuality, type DocumentQuality } from './quality.js';
 import { sha256Sliced, yieldToEventLoop } from '../util/event-loop.js';
 import type { Passage } from '../documents/document.js';
+import type { TextSource } from '../documents/pieced-text.js';
 
 export { collectFiles } from './files.js';
 
@@ -150,7 +151,7 @@ export class Ingestor {
     }
     // the worker converts, hashes and splits; this thread only turns positions into passages, a slice at a time
     const converted = await this.conversion.convert({ data, name, format: converter.format, split: this.split });
-    const layout = converted.layout ?? layoutPassages(converted, this.split);
+    const layout = converted.layout ?? layoutPassages({ ...converted, text: converted.text.toString() }, this.split);
     const doc = recordOf(converted, layout, { name, source }, { ...userMeta, format: converter.format, [SOURCE_HASH_KEY]: sourceHash });
     const passages = await passagesOf(doc.id, converted.text, layout);
     if (passages.length === 0) {
@@ -211,7 +212,7 @@ export class Ingestor {
 export const PASSAGE_SLICE = 2048;
 
 /** A layout's passages, built PASSAGE_SLICE at a time with a yield to the event loop in between. */
-async function passagesOf(docId: string, text: string, layout: Parameters<typeof layoutSlice>[2]): Promise<Passage[]> {
+async function passagesOf(docId: string, text: TextSource, layout: Parameters<typeof layoutSlice>[2]): Promise<Passage[]> {
   const passages: Passage[] = [];
   for (let from = 0; from < layout.starts.length; from += PASSAGE_SLICE) {
     if (from > 0) await yieldToEventLoop();

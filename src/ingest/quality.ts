@@ -5,6 +5,7 @@
  */
 import type { ConvertedDocument } from '../documents/converter.js';
 import type { Passage } from '../documents/document.js';
+import type { TextSource } from '../documents/pieced-text.js';
 
 export interface DocumentQuality {
   /** 0 for formats without pages (text, Markdown, HTML, DOCX). */
@@ -26,7 +27,7 @@ export function wordCount(s: string): number {
 }
 
 /** `passageWords`: the words of each passage when already counted (PassageLayout.words, counted in the worker). */
-export function documentQuality(converted: ConvertedDocument, passages: Passage[], passageWords?: ArrayLike<number>): DocumentQuality {
+export function documentQuality(converted: Pick<ConvertedDocument, 'pages'> & { text: TextSource }, passages: Passage[], passageWords?: ArrayLike<number>): DocumentQuality {
   const charsPerPage = converted.pages.map((p) => converted.text.slice(p.charStart, p.charEnd).trim().length);
   const emptyPages = charsPerPage.filter((n) => n === 0).length;
   return {

@@ -11,5 +11,6 @@ export function createStore(config: Config): DocumentStore {
   return SqliteStore.inDataDir(config.dataDir, {
     writeChunk: config.storeWriteChunk || Number.POSITIVE_INFINITY,
     sliceMs: config.storeWriteSliceMs,
+    writeThread: config.storeWriteThread,
   });
 }

@@ -21,3 +21,37 @@ export async function sha256Sliced(data: Uint8Array, sliceBytes = HASH_SLICE_BYT
   }
   return hash.digest('hex');
 }
+
+/** Bytes copied between two yields by copySliced. */
+export const COPY_SLICE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A copy of `data` in memory of its own, made COPY_SLICE_BYTES at a time with a yield to the event loop in between:
+ * for handing big bodies to a worker thread as a transfer (structured cloning would copy them in one go).
+ */
+export async function copySliced(data: Uint8Array, sliceBytes = COPY_SLICE_BYTES): Promise<Uint8Array> {
+  const copy = new Uint8Array(data.byteLength);
+  for (let at = 0; at < data.byteLength; at += sliceBytes) {
+    if (at > 0) await yieldToEventLoop();
+    copy.set(data.subarray(at, at + sliceBytes), at);
+  }
+  return copy;
+}
+
+/** UTF-8 bytes decoded between two yields by decodeUtf8Sliced. */
+export const DECODE_SLICE_BYTES = 1024 * 1024;
+
+/**
+ * UTF-8 bytes decoded DECODE_SLICE_BYTES at a time with a yield to the event loop in between, as consecutive
+ * strings (a character split between two slices goes whole into the later one).
+ */
+export async function decodeUtf8Sliced(bytes: Uint8Array, sliceBytes = DECODE_SLICE_BYTES): Promise<string[]> {
+  const decoder = new TextDecoder('utf-8');
+  const pieces: string[] = [];
+  for (let at = 0; at < bytes.byteLength; at += sliceBytes) {
+    if (at > 0) await yieldToEventLoop();
+    pieces.push(decoder.decode(bytes.subarray(at, at + sliceBytes), { stream: true }));
+  }
+  pieces.push(decoder.decode());
+  return pieces;
+}

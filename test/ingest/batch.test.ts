@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConvertedDocument } from '../../src/documents/converter.js';
 import { ingestBatch } from '../../src/ingest/batch.js';
-import { InlineConversion, type Conversion, type ConversionRequest } from '../../src/ingest/conversion.js';
+import { InlineConversion, type Conversion, type ConversionRequest, type ConversionResult } from '../../src/ingest/conversion.js';
 import { collectFiles } from '../../src/ingest/files.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { formatSummary, summarize } from '../../src/ingest/report.js';
@@ -17,7 +17,7 @@ class CountingConversion implements Conversion {
   private readonly inner = new InlineConversion(60_000);
   running = 0;
   maxRunning = 0;
-  async convert(r: ConversionRequest): Promise<ConvertedDocument> {
+  async convert(r: ConversionRequest): Promise<ConversionResult> {
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     try {

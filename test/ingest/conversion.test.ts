@@ -2,7 +2,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnreadableDocumentError } from '../../src/documents/failure.js';
-import { InlineConversion, SizeLanes, WorkerConversion } from '../../src/ingest/conversion.js';
+import { InlineConversion, SizeLanes, TEXT_BYTES_CHARS, WorkerConversion } from '../../src/ingest/conversion.js';
+import { PiecedText } from '../../src/documents/pieced-text.js';
+import { layoutSlice } from '../../src/documents/prepare.js';
+import { COPY_SLICE_BYTES } from '../../src/util/event-loop.js';
 import { DocqaError } from '../../src/errors.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { renderPdf, squadArticle } from '../fixtures/documents/render.js';
@@ -77,6 +80,35 @@ describe('the compiled conversion worker (dist/) converts real files', () => {
       expect(viaWorker.pages.length).toBeGreaterThan(1);
       expect(await kindOf(pool.convert({ data: Buffer.from('%PDF-1.4 nonsense'), name: 'bad.pdf', format: 'pdf' }))).toBe('corrupt');
       expect(await kindOf(pool.convert({ data: Buffer.from([0, 1, 2, 3, 0]), name: 'bin.txt', format: 'text' }))).toBe('binary');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends a big text back as bytes decoded in slices: the same text, layout and passages, the caller\'s buffer intact', async () => {
+    const pool = new WorkerConversion({ timeoutMs: 60_000, memoryMb: 512, concurrency: 1 }, pathToFileURL(DIST_WORKER));
+    try {
+      // over TEXT_BYTES_CHARS characters and COPY_SLICE_BYTES bytes, with characters of 2, 3 and 4 UTF-8 bytes
+      // everywhere (so some straddle the decoder's 1 MiB slices)
+      const paragraphs = squadArticle('Normans').paragraphs.map((p) => `${p} Ærø – Gödel ≠ 東京 𝄞 naïve.`);
+      let text = '';
+      while (text.length < TEXT_BYTES_CHARS || Buffer.byteLength(text) <= COPY_SLICE_BYTES) text += `${paragraphs.join('\n\n')}\n\n`;
+      const data = Buffer.from(text, 'utf8');
+      expect(data.length).toBeGreaterThan(COPY_SLICE_BYTES);
+      const copyOfData = Buffer.from(data);
+      const split = { words: 120, overlap: 20 };
+      const viaWorker = await pool.convert({ data, name: 'big.txt', format: 'text', split });
+      const inline = await new InlineConversion(60_000).convert({ data, name: 'big.txt', format: 'text', split });
+      expect(data.equals(copyOfData)).toBe(true); // transferred a copy, not the caller's bytes
+      expect(viaWorker.text).toBeInstanceOf(PiecedText);
+      expect(typeof inline.text).toBe('string');
+      expect(viaWorker.text.length).toBe(inline.text.length);
+      expect(viaWorker.text.toString() === inline.text).toBe(true);
+      expect(viaWorker.layout!.contentId).toBe(inline.layout!.contentId);
+      const id = inline.layout!.contentId;
+      const n = inline.layout!.starts.length;
+      expect(n).toBeGreaterThan(1000);
+      expect(layoutSlice(id, viaWorker.text, viaWorker.layout!, 0, n)).toEqual(layoutSlice(id, inline.text, inline.layout!, 0, n));
     } finally {
       await pool.close();
     }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.js';
 import { concreteIndex, documentKey, generationOf, idKey } from '../../src/store/elasticsearch/mappings.js';
 import { filterClauses, searchQuery } from '../../src/store/elasticsearch/query.js';
-import { checkTopK, checkWrite } from '../../src/store/validate.js';
+import { CHECK_SLICE, checkTopK, checkWrite } from '../../src/store/validate.js';
 import { makeDoc } from './contract.js';
 
 describe('filterClauses', () => {
@@ -77,17 +77,29 @@ describe('checkTopK', () => {
 describe('checkWrite', () => {
   const d = makeDoc('a.txt', ['one', 'two', 'three']);
 
-  it('returns the passages in seq order', () => {
+  it('returns the passages in seq order', async () => {
     const shuffled = [d.passages[2]!, d.passages[0]!, d.passages[1]!];
-    expect(checkWrite(d.doc, shuffled)).toEqual(d.passages);
+    await expect(checkWrite(d.doc, shuffled)).resolves.toEqual(d.passages);
   });
 
-  it('rejects gaps in seq, foreign passages and ids that are not docId:seq', () => {
-    expect(() => checkWrite(d.doc, [d.passages[0]!, d.passages[2]!])).toThrow(/seqs must be 0..1/);
-    expect(() => checkWrite(d.doc, [{ ...d.passages[0]!, docId: 'x' }])).toThrow(/belongs to x/);
-    expect(() => checkWrite(d.doc, [{ ...d.passages[0]!, id: 'p0' }])).toThrow(/must be/);
-    expect(() => checkWrite({ ...d.doc, meta: { n: [{}] as unknown as string } }, d.passages)).toThrow(/meta.n/);
-    expect(() => checkWrite({ ...d.doc, source: '' }, d.passages)).toThrow(/source/);
+  it('rejects gaps in seq, foreign passages and ids that are not docId:seq', async () => {
+    await expect(checkWrite(d.doc, [d.passages[0]!, d.passages[2]!])).rejects.toThrow(/seqs must be 0..1/);
+    await expect(checkWrite(d.doc, [{ ...d.passages[0]!, docId: 'x' }])).rejects.toThrow(/belongs to x/);
+    await expect(checkWrite(d.doc, [{ ...d.passages[0]!, id: 'p0' }])).rejects.toThrow(/must be/);
+    await expect(checkWrite({ ...d.doc, meta: { n: [{}] as unknown as string } }, d.passages)).rejects.toThrow(/meta.n/);
+    await expect(checkWrite({ ...d.doc, source: '' }, d.passages)).rejects.toThrow(/source/);
+    const withId = (id: string) => [{ ...d.passages[0]!, id }, ...d.passages.slice(1)];
+    for (const id of [`${d.doc.id}:00`, `${d.doc.id}:`, `${d.doc.id}:0a`, `${d.doc.id}0`, `x${d.doc.id}:0`, `${d.doc.id}:-0`]) {
+      await expect(checkWrite(d.doc, withId(id)), id).rejects.toThrow(/must be/);
+    }
+  });
+
+  it('checks a document of more passages than one slice, keeping an ordered array as it is', async () => {
+    const texts = Array.from({ length: CHECK_SLICE + 3 }, (_, i) => `passage ${i}`);
+    const big = makeDoc('big.txt', texts);
+    await expect(checkWrite(big.doc, big.passages)).resolves.toBe(big.passages);
+    const wrong = big.passages.map((p) => (p.seq === CHECK_SLICE + 1 ? { ...p, id: `${big.doc.id}:${CHECK_SLICE + 2}` } : p));
+    await expect(checkWrite(big.doc, wrong)).rejects.toThrow(`must be ${big.doc.id}:${CHECK_SLICE + 1}`);
   });
 });
 

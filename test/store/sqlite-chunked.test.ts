@@ -7,9 +7,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIN_CHUNK, SqliteStore } from '../../src/store/sqlite.js';
+import { MIN_CHUNK, SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite.js';
+import { PACKAGE_ROOT } from '../../src/config.js';
 import { makeDoc } from './contract.js';
 
 const dirs: string[] = [];
@@ -59,10 +61,19 @@ const rawPassages = (dir: string) => {
   }
 };
 
-describe('SqliteStore chunked writes and deletes', () => {
+/** The compiled writer worker (test/global-setup.ts builds dist/ before every run). */
+const DIST_WRITER = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'store', 'sqlite-writer-worker.js'));
+
+// every test twice: the passage transactions on the event loop, and in the writer thread (the default when built)
+describe.each([
+  { thread: 'main' as const, options: { writeThread: 'main' } satisfies SqliteStoreOptions },
+  { thread: 'worker' as const, options: { writeThread: 'worker', writerScript: DIST_WRITER } satisfies SqliteStoreOptions },
+])('SqliteStore chunked writes and deletes, transactions on the $thread thread', ({ thread, options: threadOptions }) => {
+  const open = (dir: string, options: SqliteStoreOptions) => SqliteStore.inDataDir(dir, { ...options, ...threadOptions });
+
   it('writes a big document in chunks, yielding to the event loop, and shows it only whole', async () => {
     const dir = tempDir();
-    const store = SqliteStore.inDataDir(dir, { writeChunk: 50, sliceMs: 1e9 }); // chunks by count only: exactly 20
+    const store = open(dir, { writeChunk: 50, sliceMs: 1e9 }); // chunks by count only: exactly 20
     await store.init();
     const small = makeDoc('small.txt', ['alpha rivers and bridges of the north']);
     await store.writeDocument(small.doc, small.passages);
@@ -82,6 +93,7 @@ describe('SqliteStore chunked writes and deletes', () => {
     const yielded = turns.stop();
     await probing;
     expect(result.status).toBe('created');
+    expect(store.writerThread).toBe(thread);
     expect(store.chunkedTransactions - before).toBe(20); // 1000 passages / 50
     expect(yielded).toBeGreaterThanOrEqual(20); // the event loop ran between every two chunks
     expect(seen.length).toBeGreaterThanOrEqual(20);
@@ -95,19 +107,20 @@ describe('SqliteStore chunked writes and deletes', () => {
     await store.close();
   });
 
-  it('ends a chunk early once its transaction has run sliceMs, but never below MIN_CHUNK passages', async () => {
-    const store = SqliteStore.inDataDir(tempDir(), { writeChunk: 500, sliceMs: 1e-6 });
+  it('on the event loop, ends a chunk early once it has run sliceMs (never below MIN_CHUNK); in the writer, never', async () => {
+    const store = open(tempDir(), { writeChunk: 500, sliceMs: 1e-6 });
     await store.init();
     const { doc, passages } = bigDoc('sliced.txt', 600, 'theta');
     await store.writeDocument(doc, passages);
-    expect(store.chunkedTransactions).toBe(600 / MIN_CHUNK); // 6 chunks of 100, not 2 of 500 (nor 600 of 1)
+    // main: 6 chunks of 100, not 2 of 500 (nor 600 of 1); worker: 500 + 100, the writer holds no event loop
+    expect(store.chunkedTransactions).toBe(thread === 'main' ? 600 / MIN_CHUNK : 2);
     expect(await store.getPassages(doc.id)).toHaveLength(600);
     await store.close();
   });
 
   it('hides a big document at once on delete, then deletes its passages in chunks', async () => {
     const dir = tempDir();
-    const store = SqliteStore.inDataDir(dir, { writeChunk: 100 });
+    const store = open(dir, { writeChunk: 100 });
     await store.init();
     const { doc, passages } = bigDoc('big.txt', 1000, 'beta');
     await store.writeDocument(doc, passages);
@@ -130,7 +143,7 @@ describe('SqliteStore chunked writes and deletes', () => {
 
   it('replaces a big document by source: the old one stays whole until the new one is committed, then is purged', async () => {
     const dir = tempDir();
-    const store = SqliteStore.inDataDir(dir, { writeChunk: 100 });
+    const store = open(dir, { writeChunk: 100 });
     await store.init();
     const v1 = bigDoc('doc.txt', 500, 'gamma', 'shared/doc.txt');
     const v2 = bigDoc('doc.txt', 700, 'delta', 'shared/doc.txt');
@@ -152,7 +165,7 @@ describe('SqliteStore chunked writes and deletes', () => {
 
   it('writes the same big document twice at once: one created, one unchanged', async () => {
     const dir = tempDir();
-    const store = SqliteStore.inDataDir(dir, { writeChunk: 100 });
+    const store = open(dir, { writeChunk: 100 });
     await store.init();
     const { doc, passages } = bigDoc('twice.txt', 600, 'epsilon');
     const results = await Promise.all([store.writeDocument(doc, passages), store.writeDocument(doc, passages)]);
@@ -163,7 +176,7 @@ describe('SqliteStore chunked writes and deletes', () => {
 
   it('sweeps a staged write whose process died, searches exactly meanwhile, and writes the document again', async () => {
     const dir = tempDir();
-    const store = SqliteStore.inDataDir(dir, { writeChunk: 100 });
+    const store = open(dir, { writeChunk: 100 });
     await store.init();
     const keep = bigDoc('keep.txt', 3, 'zeta');
     await store.writeDocument(keep.doc, keep.passages);
@@ -178,7 +191,7 @@ describe('SqliteStore chunked writes and deletes', () => {
     for (const p of passages.slice(0, 200)) insert.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page);
     raw.close();
 
-    const reopened = SqliteStore.inDataDir(dir, { writeChunk: 100 });
+    const reopened = open(dir, { writeChunk: 100 });
     await reopened.init();
     // the leftovers rank higher for "zeta" but are not a document: the 3 passages of keep.txt are the whole answer
     const hits = await reopened.search('zeta', { topK: 3 });
@@ -194,7 +207,7 @@ describe('SqliteStore chunked writes and deletes', () => {
 
   it('leaves a staged write of a live process alone, and refuses to write the same document meanwhile', async () => {
     const dir = tempDir();
-    const store = SqliteStore.inDataDir(dir, { writeChunk: 100 });
+    const store = open(dir, { writeChunk: 100 });
     await store.init();
     const { doc, passages } = bigDoc('busy.txt', 300, 'eta');
     const raw = new Database(path.join(dir, 'docqa.sqlite'));

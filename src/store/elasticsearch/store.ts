@@ -180,7 +180,7 @@ export class ElasticsearchStore implements DocumentStore {
   }
 
   async writeDocument(doc: DocumentRecord, passages: Passage[]): Promise<WriteResult> {
-    const sorted = checkWrite(doc, passages);
+    const sorted = await checkWrite(doc, passages);
     return this.op(`write document ${doc.source}`, async () => {
       if (await this.committedRecord(doc.id)) return { status: 'unchanged', documentId: doc.id, replacedIds: [] };
       // The marker goes first, stamped with the time this write started: passages that no committed record owns
