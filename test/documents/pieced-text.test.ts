@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PiecedText } from '../../src/documents/pieced-text.js';
 import { copySliced, decodeUtf8Sliced } from '../../src/util/event-loop.js';
+import { seeded } from '../helpers/random.js';
 
-/** A small deterministic generator (so a failure can be replayed). */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('PiecedText', () => {
   const whole = 'The Normans – Normanz – gave their name to Normandy, 東京 𝄞 naïve.';
 
   it('slices like the string it stands for, across piece boundaries, with empty pieces and negative positions', () => {
-    const random = mulberry32(7);
+    const random = seeded(7);
     for (let trial = 0; trial < 50; trial++) {
       // cut the text at random places (empty pieces included)
       const cuts = Array.from({ length: 1 + Math.floor(random() * 6) }, () => Math.floor(random() * (whole.length + 1))).sort((a, b) => a - b);

@@ -2,6 +2,7 @@
  * The real CLI (dist/cli/main.js) in child processes, on a real SQLite store: a mixed batch with bad files, the
  * JSON report, the documents command, and a batch killed with SIGKILL at random points and run again.
  */
+import { seeded } from '../helpers/random.js';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -65,15 +66,6 @@ function snapshot(dataDir: string): { name: string; id: string; passages: number
   }
 }
 
-/** A deterministic PRNG (mulberry32), so that a failing run can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLite)', () => {
   let dir: string;
@@ -202,7 +194,7 @@ describe('docqa ingest and docqa documents (compiled CLI, child processes, SQLit
     expect(expected).toHaveLength(files);
 
     const killedDir = path.join(dir, 'data-killed');
-    const random = prng(20240607);
+    const random = seeded(20240607);
     const states: number[] = [];
     for (let round = 0; round < 5; round++) {
       // kill after a random number of finished files (counting this run's), plus up to 30 ms

@@ -20,16 +20,8 @@ import { wordyTexts } from './tmpfs.js';
 
 export type StoreKind = 'sqlite' | 'elasticsearch';
 
-/** xorshift32: the kill moments are reproducible from the seed. */
-export function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+/** The kill moments are reproducible from the seed. */
+export { seeded } from '../../helpers/random.js';
 
 /** Small files and one big one (about 1,000 passages: two Elasticsearch bulk requests, a long SQLite transaction). */
 export function writeCorpus(dir: string): void {
