@@ -160,6 +160,8 @@ export class Ingestor {
         : new UnreadableDocumentError(name, 'empty', 'no text to index');
     }
     const result = await this.store.writeDocument(doc, passages);
+    // the write's last transaction and what follows (quality figures, metrics, the reply) are one task otherwise
+    if (passages.length > PASSAGE_SLICE) await yieldToEventLoop();
     const warnings = [...converted.warnings];
     let duplicateOf: string | undefined;
     if (result.status === 'unchanged') {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express, { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
@@ -15,6 +16,7 @@ import type { ApiOperations } from '../openapi.js';
 import { documentDetailSchema, documentListSchema, ingestBatchReplySchema, ingestReportSchema } from '../replies.js';
 import { documentNameSchema, documentQuerySchema, documentRefSchema, listSchema, sourceSchema, textDocumentSchema, uploadFieldsSchema } from '../schemas.js';
 import { validate } from '../validate.js';
+import { knownLengthBody } from '../body.js';
 
 const documentIdParams = z.object({ id: z.string().meta({ description: "The document's id" }) });
 
@@ -192,14 +194,14 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
   // Text in another charset than UTF-8 is decoded here (express.text); UTF-8 text (or no charset) stays bytes, decoded
   // by the text converter in its worker: a 45 MB body is not decoded and encoded again on the event loop.
   const rawText = express.text({ type: (req) => isText(req.headers['content-type']) && !isUtf8(req.headers['content-type']), limit: maxUploadBytes });
-  // any other non-JSON, non-multipart body is the file itself (e.g. Content-Type: application/pdf, ?name=x.pdf)
-  const rawFile = express.raw({
-    type: (req) => {
-      const type = req.headers['content-type'] ?? '';
-      return !isMultipart(type) && !/json/iu.test(type) && (!isText(type) || isUtf8(type));
-    },
-    limit: maxUploadBytes,
-  });
+  // any other non-JSON, non-multipart body is the file itself (e.g. Content-Type: application/pdf, ?name=x.pdf):
+  // read into one buffer of its announced size, else (chunked, compressed) by express.raw
+  const isRawFile = (req: IncomingMessage) => {
+    const type = req.headers['content-type'] ?? '';
+    return !isMultipart(type) && !/json/iu.test(type) && (!isText(type) || isUtf8(type));
+  };
+  const rawFileOfKnownLength = knownLengthBody(maxUploadBytes, isRawFile);
+  const rawFile = express.raw({ type: isRawFile, limit: maxUploadBytes });
 
   /** The several files of a multipart upload in the field `files` (null when the upload uses `file`). */
   function multipleInputs(req: express.Request): IngestInput[] | null {
@@ -275,7 +277,7 @@ export function documentRoutes({ store, ingestor, metrics, monitor, maxUploadByt
    * file. The file goes through the same converters, limits and
    * timeout as `docqa ingest`. 201 created/replaced, 200 unchanged, 400 unreadable, 413 too large, 415 unknown type.
    */
-  router.post('/v1/documents', requireScope('ingest'), multipartUpload(maxUploadBytes), json, rawText, rawFile, async (req, res) => {
+  router.post('/v1/documents', requireScope('ingest'), multipartUpload(maxUploadBytes), json, rawText, rawFileOfKnownLength, rawFile, async (req, res) => {
     const several = multipleInputs(req);
     if (several) {
       // Each file succeeds or fails alone (an unreachable store stops the request: 503).
