@@ -223,7 +223,8 @@ function toPassage(row: PassageRow): Passage {
 
 /**
  * The embedded store: one SQLite file with an FTS5 index over passage text, ranked with FTS5's bm25().
- * Each document is written in one transaction, so a crash leaves either all of it or none.
+ * A document is visible whole or not at all: a small one is written in one transaction, a big one in chunks that stay
+ * invisible until its row is committed (staged writes, above; their chunks in the writer thread, sqlite-writer.ts).
  */
 export class SqliteStore implements DocumentStore {
   readonly kind = 'sqlite' as const;
