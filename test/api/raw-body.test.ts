@@ -1,11 +1,14 @@
 /**
  * A raw upload body of announced size is read into one buffer of that size (src/api/body.ts, knownLengthBody);
  * chunked ones still go through express.raw. Both give the same document; a declared size over the limit is refused
- * before the body is read; a client that gives up mid-body loses nothing and leaves the server working.
+ * before the body is read; a client that gives up mid-body loses nothing and leaves the server working; the memory
+ * reserved for announced bodies is bounded.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import express from 'express';
+import { knownLengthBody } from '../../src/api/body.js';
 import { tempServices } from '../helpers/services.js';
 
 const LIMIT = 64 * 1024;
@@ -84,5 +87,40 @@ describe('raw upload bodies', () => {
     const after = await fetch(`${url}/v1/documents?name=after.txt`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'A later upload about mills and rivers.' });
     expect(after.status).toBe(201);
     expect(await count()).toBe(before + 1);
+  });
+});
+
+describe('knownLengthBody', () => {
+  it('takes a buffer only while the announced sizes in progress fit its reserve; past it, leaves the body to the next parser', async () => {
+    const app = express();
+    app.post('/', knownLengthBody(1000, () => true, 1500), (req, res) => {
+      res.json({ buffered: Buffer.isBuffer(req.body), bytes: Buffer.isBuffer(req.body) ? req.body.length : null });
+    });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const post = (bytes: number) => fetch(target, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(bytes, 1) }).then((r) => r.json());
+    try {
+      // a slow client announces 1,000 bytes and sends 10: its buffer is reserved meanwhile
+      const slow = http.request(target, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': '1000' } });
+      const replyA = new Promise((resolve, reject) => {
+        slow.on('response', (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(JSON.parse(body)));
+        });
+        slow.on('error', reject);
+      });
+      await new Promise<void>((resolve) => slow.write(Buffer.alloc(10, 2), () => resolve()));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await post(800)).toEqual({ buffered: false, bytes: null }); // 1,000 + 800 > 1,500: not read here
+      expect(await post(400)).toEqual({ buffered: true, bytes: 400 }); // 1,000 + 400 fits
+      slow.end(Buffer.alloc(990, 2));
+      expect(await replyA).toEqual({ buffered: true, bytes: 1000 });
+      expect(await post(800)).toEqual({ buffered: true, bytes: 800 }); // the reservations were given back
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
