@@ -50,19 +50,24 @@ export type WriterRequest =
 
 export type WriterReply = { id: number; ok: true; value: number; ms: number } | { id: number; ok: false; error: WriterError };
 
-/** Inserts one passage (also the store's one-transaction writes). */
-export const INSERT_PASSAGE = `INSERT INTO passages (id, doc_id, seq, text, char_start, char_end, page, heading)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Inserts one passage (a prepared statement bound to `db`): the writers' chunks and the store's one-transaction writes. */
+export function insertPassage(db: Database.Database): (p: Passage) => void {
+  const insert = db.prepare(
+    `INSERT INTO passages (id, doc_id, seq, text, char_start, char_end, page, heading)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return (p) => void insert.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page, p.heading ?? null);
+}
 
 /** The statements both writers run, bound to one connection. */
 export class PassageStatements {
-  private readonly insertRow: Database.Statement;
+  private readonly insertRow: (p: Passage) => void;
   private readonly touch: Database.Statement;
   private readonly deleteRows: Database.Statement;
   private readonly insertChunk: Database.Transaction<(docId: string, passages: Passage[], min: number, sliceMs: number) => number>;
 
   constructor(private readonly db: Database.Database) {
-    this.insertRow = db.prepare(INSERT_PASSAGE);
+    this.insertRow = insertPassage(db);
     this.touch = db.prepare('UPDATE staged_writes SET touched_at = ? WHERE doc_id = ?');
     this.deleteRows = db.prepare(
       `DELETE FROM passages WHERE rowid IN (
@@ -73,8 +78,7 @@ export class PassageStatements {
       const started = performance.now();
       let n = 0;
       while (n < passages.length) {
-        const p = passages[n++]!;
-        this.insertRow.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page, p.heading ?? null);
+        this.insertRow(passages[n++]!);
         if (n >= min && performance.now() - started >= sliceMs) break;
       }
       this.touch.run(Date.now(), docId);

@@ -10,7 +10,7 @@ import { normalizeFilters, typedValue, type NormalizedFilters } from './filters.
 import { queryTerms } from './query.js';
 import { checkTopK, checkWrite } from './validate.js';
 import { yieldToEventLoop } from '../util/event-loop.js';
-import { INSERT_PASSAGE, InlinePassageWriter, WorkerPassageWriter, type PassageWriter } from './sqlite-writer.js';
+import { InlinePassageWriter, insertPassage, WorkerPassageWriter, type PassageWriter } from './sqlite-writer.js';
 import type {
   DocumentStore,
   ListOptions,
@@ -688,12 +688,6 @@ function insertDocument(db: Database.Database, doc: DocumentRecord, passageCount
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(doc.id, doc.source, doc.name, JSON.stringify(doc.meta), doc.pageCount, passageCount, doc.charCount, doc.createdAt);
   insertMeta(db, doc.id, doc.meta);
-}
-
-/** Inserts one passage (a prepared statement bound to `db`). */
-function insertPassage(db: Database.Database): (p: Passage) => void {
-  const insert = db.prepare(INSERT_PASSAGE);
-  return (p) => void insert.run(p.id, p.docId, p.seq, p.text, p.charStart, p.charEnd, p.page, p.heading ?? null);
 }
 
 /**
