@@ -20,6 +20,7 @@
  *   for the map of answers whose passage lacks the question's names only (src/eval/calibration.ts).
  */
 import { createHash } from 'node:crypto';
+import { NAME_CONNECTORS } from '../qa/confidence.js';
 import { prng, shuffled } from './stats.js';
 
 /** The demo corpus's articles (corpus/SOURCES) and the SQuAD 2.0 sample's: never in the calibration half. */
@@ -95,8 +96,6 @@ export function withForeignQuestions(
   return { version: 'v2.0', data: copy };
 }
 
-/** Lower-case words that may stand inside a name ("Victoria and Albert Museum", "Bay of Bengal"). */
-const CONNECTORS = new Set(['of', 'and', 'the', 'de', 'on', 'for']);
 
 /**
  * Runs of capitalised words in `text`, connectors allowed inside, by character offsets: the names of a text. A run
@@ -120,7 +119,7 @@ export function nameRuns(text: string): { start: number; end: number; text: stri
       const gap = text.slice(tokens[j - 1]!.index! + tokens[j - 1]![0].length, tokens[j]!.index);
       if (gap.trim() !== '') break; // punctuation between words ends a name
       if (/^\p{Lu}/u.test(tokens[j]![0])) last = j;
-      else if (!CONNECTORS.has(tokens[j]![0])) break;
+      else if (!NAME_CONNECTORS.has(tokens[j]![0])) break;
       j++;
     }
     const end = tokens[last]!.index! + tokens[last]![0].length;

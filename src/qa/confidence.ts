@@ -111,11 +111,15 @@ export function questionNames(s: string): string[] {
 
 /** The question's names written in capitals ("UMC", "IPCC"): a passage may spell them out instead. */
 export function questionAcronyms(s: string): Set<string> {
-  return new Set(questionNames(s).filter((n) => n.length <= 6 && (s.match(WORD) ?? []).some((w) => w.length > 2 && w.toLowerCase() === n && w === w.toUpperCase())));
+  const capitals = new Set((s.match(WORD) ?? []).filter((w) => w.length > 2 && w === w.toUpperCase()).map((w) => w.toLowerCase()));
+  return new Set(questionNames(s).filter((n) => n.length <= 6 && capitals.has(n)));
 }
 
-/** Lower-case words that may stand inside a spelt-out name without a letter of their own ("Panel on Climate Change"). */
-const NAME_CONNECTORS = new Set(['of', 'on', 'and', 'for', 'the', 'de', 'in']);
+/** Lower-case words that may stand inside a name ("Victoria and Albert Museum", "Bay of Bengal"). */
+export const NAME_CONNECTORS: ReadonlySet<string> = new Set(['of', 'and', 'the', 'de', 'on', 'for']);
+
+/** In a spelt-out name, 'in' too ("United Methodist Church in Africa"): words without a letter of the initials. */
+const SPELT_CONNECTORS = new Set([...NAME_CONNECTORS, 'in']);
 
 /**
  * The initials of every run of two or more capitalised words in `text` (lower case), connectors allowed inside:
@@ -133,7 +137,7 @@ export function initialisms(text: string): Set<string> {
     const word = token.replace(/^[^\p{L}\p{N}]+/u, '');
     const bare = word.replace(/[^\p{L}\p{N}]+$/u, '');
     if (/^\p{Lu}/u.test(bare)) run.push(bare[0]!.toLowerCase());
-    else if (!(run.length > 0 && NAME_CONNECTORS.has(bare))) close();
+    else if (!(run.length > 0 && SPELT_CONNECTORS.has(bare))) close();
     if (bare !== word || word !== token) close(); // punctuation around the word ends the run
   }
   close();
