@@ -1,20 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keysCommand } from '../../src/cli/commands/keys.js';
 import { KeyStore, storedKeyring } from '../../src/keys/store.js';
 import { runCommand } from '../helpers/cli.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-keys-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('docqa-keys-');
 
 describe('key store (real SQLite file, scrypt hashes)', () => {
   it('creates, verifies, lists and revokes keys; stores only hashes', async () => {

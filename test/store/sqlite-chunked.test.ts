@@ -4,25 +4,17 @@
  * write killed midway is swept once its process is gone.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MIN_CHUNK, SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { makeDoc } from './contract.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-sqlite-chunked-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('docqa-sqlite-chunked-');
 
 /** A document of `n` passages, each with the word `marker` (so search finds them all). */
 function bigDoc(name: string, n: number, marker: string, source = name) {

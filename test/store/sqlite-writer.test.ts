@@ -3,29 +3,20 @@
  * connection's reads and small writes go on while the worker writes a big document, the worker's SQLite errors come
  * back with their codes, and a dead worker fails only its own request.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { WorkerPassageWriter } from '../../src/store/sqlite-writer.js';
 import { makeDoc } from './contract.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const DIST_WRITER = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'store', 'sqlite-writer-worker.js'));
 const EXITING = pathToFileURL(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'store', 'exiting-writer.mjs'));
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docqa-sqlite-writer-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('docqa-sqlite-writer-');
 
 const bigDoc = (name: string, n: number, marker: string) =>
   makeDoc(name, Array.from({ length: n }, (_, i) => `${marker} passage ${i} of ${name}, about mills, rivers and ${i % 11} bridges.`));
