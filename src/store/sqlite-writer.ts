@@ -48,6 +48,7 @@ export type WriterRequest =
   | { id: number; op: 'insert'; docId: string; passages: Passage[]; min: number; sliceMs: number }
   | { id: number; op: 'purge'; docId: string; limit: number };
 
+/** `value`: passages inserted or deleted; `ms`: how long a purge's DELETE took (it sizes the next one), 0 for an insert. */
 export type WriterReply = { id: number; ok: true; value: number; ms: number } | { id: number; ok: false; error: WriterError };
 
 /** Inserts one passage (a prepared statement bound to `db`): the writers' chunks and the store's one-transaction writes. */
@@ -66,7 +67,7 @@ export class PassageStatements {
   private readonly deleteRows: Database.Statement;
   private readonly insertChunk: Database.Transaction<(docId: string, passages: Passage[], min: number, sliceMs: number) => number>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.insertRow = insertPassage(db);
     this.touch = db.prepare('UPDATE staged_writes SET touched_at = ? WHERE doc_id = ?');
     this.deleteRows = db.prepare(
