@@ -9,16 +9,21 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Calls `fn` on `data` `sliceBytes` at a time (with the slice's offset), with a yield to the event loop between two. */
+async function eachSlice(data: Uint8Array, sliceBytes: number, fn: (slice: Uint8Array, at: number) => void): Promise<void> {
+  for (let at = 0; at < data.byteLength; at += sliceBytes) {
+    if (at > 0) await yieldToEventLoop();
+    fn(data.subarray(at, at + sliceBytes), at);
+  }
+}
+
 /** Bytes hashed between two yields. */
 export const HASH_SLICE_BYTES = 4 * 1024 * 1024;
 
 /** sha256 (hex) of `data`, hashed HASH_SLICE_BYTES at a time with a yield to the event loop in between. */
 export async function sha256Sliced(data: Uint8Array, sliceBytes = HASH_SLICE_BYTES): Promise<string> {
   const hash = createHash('sha256');
-  for (let at = 0; at < data.length; at += sliceBytes) {
-    if (at > 0) await yieldToEventLoop();
-    hash.update(data.subarray(at, at + sliceBytes));
-  }
+  await eachSlice(data, sliceBytes, (slice) => hash.update(slice));
   return hash.digest('hex');
 }
 
@@ -31,10 +36,7 @@ export const COPY_SLICE_BYTES = 4 * 1024 * 1024;
  */
 export async function copySliced(data: Uint8Array, sliceBytes = COPY_SLICE_BYTES): Promise<Uint8Array> {
   const copy = new Uint8Array(data.byteLength);
-  for (let at = 0; at < data.byteLength; at += sliceBytes) {
-    if (at > 0) await yieldToEventLoop();
-    copy.set(data.subarray(at, at + sliceBytes), at);
-  }
+  await eachSlice(data, sliceBytes, (slice, at) => copy.set(slice, at));
   return copy;
 }
 
@@ -48,10 +50,7 @@ export const DECODE_SLICE_BYTES = 1024 * 1024;
 export async function decodeUtf8Sliced(bytes: Uint8Array, sliceBytes = DECODE_SLICE_BYTES): Promise<string[]> {
   const decoder = new TextDecoder('utf-8');
   const pieces: string[] = [];
-  for (let at = 0; at < bytes.byteLength; at += sliceBytes) {
-    if (at > 0) await yieldToEventLoop();
-    pieces.push(decoder.decode(bytes.subarray(at, at + sliceBytes), { stream: true }));
-  }
+  await eachSlice(bytes, sliceBytes, (slice) => pieces.push(decoder.decode(slice, { stream: true })));
   pieces.push(decoder.decode());
   return pieces;
 }
